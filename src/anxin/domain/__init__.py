@@ -1,0 +1,1 @@
+"""Pure business rules and values. Imports nothing from engine, store, services or entrypoints."""

@@ -1,0 +1,23 @@
+"""Program definitions: typed, frozen, validated models of the TOML program files."""
+
+from anxin.domain.programs.model import (
+    Funder,
+    Program,
+    ProgramKind,
+    ProgramVersion,
+    ProgramYear,
+    Source,
+    YearBasis,
+    parse_program,
+)
+
+__all__ = [
+    "Funder",
+    "Program",
+    "ProgramKind",
+    "ProgramVersion",
+    "ProgramYear",
+    "Source",
+    "YearBasis",
+    "parse_program",
+]

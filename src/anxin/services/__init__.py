@@ -1,0 +1,1 @@
+"""Use cases: calculate, explain, import, adjudicate, pay, report. They orchestrate; rules live in domain."""

@@ -1,0 +1,1 @@
+"""Adapters to the outside: program files, settlement files, databases."""
