@@ -25,7 +25,10 @@ console = Console()
 errors = Console(stderr=True)
 
 ProgramOption = Annotated[
-    str, typer.Option("--program", "-p", help="项目文件路径或已发布项目代码 / program file or shipped program code")
+    str,
+    typer.Option(
+        "--program", "-p", help="项目文件路径或已发布项目代码 / program file or shipped program code"
+    ),
 ]
 
 
@@ -34,9 +37,13 @@ def _fail(error: AnxinError, report: Path | None = None) -> None:
     errors.print(error.zh)
     errors.print(error.en, style="dim")
     if isinstance(error, InvalidRows):
-        table = Table("行 Row", "列 Column", "值 Value", "原因 Reason", title=f"{error.total} 处问题 / problems")
+        table = Table(
+            "行 Row", "列 Column", "值 Value", "原因 Reason", title=f"{error.total} 处问题 / problems"
+        )
         for problem in error.problems[:20]:
-            table.add_row(str(problem.row), problem.column, problem.value, f"{problem.reason_zh}\n{problem.reason_en}")
+            table.add_row(
+                str(problem.row), problem.column, problem.value, f"{problem.reason_zh}\n{problem.reason_en}"
+            )
         errors.print(table)
         if report is not None:
             from anxin.services.error_report import write_error_report
@@ -53,7 +60,8 @@ def calc(
     out: Annotated[Path, typer.Option("--out", "-o", help="结果文件 CSV/XLSX/Parquet / output file")],
     headers: Annotated[str, typer.Option(help="输出表头：en 字段名 / zh 中文")] = "en",
     errors_report: Annotated[
-        Path | None, typer.Option("--errors", help="有错误行时写出错误报告（CSV/XLSX）/ write rejected rows here")
+        Path | None,
+        typer.Option("--errors", help="有错误行时写出错误报告（CSV/XLSX）/ write rejected rows here"),
     ] = None,
 ) -> None:
     """按项目规则计算每笔结算的大病保险赔付 / compute every settlement's payout with its explanation."""
@@ -139,7 +147,9 @@ def programs_list() -> None:
     for code, program in shipped_programs().items():
         versions = ", ".join(f"{v.version}（{v.effective_from}起）" for v in program.versions)
         confirmed = "是 yes" if all(v.source.confirmed for v in program.versions) else "否 no"
-        table.add_row(code, f"{program.name_zh}\n{program.name_en}", program.kind.label_zh, versions, confirmed)
+        table.add_row(
+            code, f"{program.name_zh}\n{program.name_en}", program.kind.label_zh, versions, confirmed
+        )
     console.print(table)
 
 
@@ -154,7 +164,9 @@ def programs_show(program: Annotated[str, typer.Argument(help="项目文件或�
     except AnxinError as error:
         _fail(error)
     console.print(f"[bold]{chosen.name_zh}[/] / {chosen.name_en}  ({chosen.code})")
-    console.print(f"年度 Year: 自 {chosen.program_year.starts} 起，按{chosen.program_year.counts_by.label_zh}计入")
+    console.print(
+        f"年度 Year: 自 {chosen.program_year.starts} 起，按{chosen.program_year.counts_by.label_zh}计入"
+    )
     for version in chosen.versions:
         params = version.parameters
         console.print(

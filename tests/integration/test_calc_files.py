@@ -16,21 +16,91 @@ runner = CliRunner()
 #: The Shandong worked example split over two stays, a second person, and a tilted person.
 ROWS = [
     # setl_id, psn_no, certno, setl_time, begndate, enddate, medfee, inscp, hifp, hifmi, category
-    ("S1", "P1", "11010519491231002X", "2023-03-21 10:00:00", "2023-03-01", "2023-03-20", "260000.00", "250000.00", "180000.00", "30000.00", ""),
-    ("S2", "P1", "11010519491231002X", "2023-08-02 09:30:00", "2023-07-10", "2023-08-01", "150000.00", "140000.00", "40000.00", "57000.00", ""),
-    ("S3", "P2", "370102198501011236", "2023-05-05 11:00:00", "2023-05-01", "2023-05-04", "9000.00", "8000.00", "5000.00", "0.00", ""),
-    ("S4", "P3", "370102198001015555", "2023-06-06 08:00:00", "2023-06-01", "2023-06-05", "80000.00", "70000.00", "20000.00", "12345.00", "低保"),
+    (
+        "S1",
+        "P1",
+        "11010519491231002X",
+        "2023-03-21 10:00:00",
+        "2023-03-01",
+        "2023-03-20",
+        "260000.00",
+        "250000.00",
+        "180000.00",
+        "30000.00",
+        "",
+    ),
+    (
+        "S2",
+        "P1",
+        "11010519491231002X",
+        "2023-08-02 09:30:00",
+        "2023-07-10",
+        "2023-08-01",
+        "150000.00",
+        "140000.00",
+        "40000.00",
+        "57000.00",
+        "",
+    ),
+    (
+        "S3",
+        "P2",
+        "370102198501011236",
+        "2023-05-05 11:00:00",
+        "2023-05-01",
+        "2023-05-04",
+        "9000.00",
+        "8000.00",
+        "5000.00",
+        "0.00",
+        "",
+    ),
+    (
+        "S4",
+        "P3",
+        "370102198001015555",
+        "2023-06-06 08:00:00",
+        "2023-06-01",
+        "2023-06-05",
+        "80000.00",
+        "70000.00",
+        "20000.00",
+        "12345.00",
+        "低保",
+    ),
 ]
-HEADERS = ["setl_id", "psn_no", "certno", "setl_time", "begndate", "enddate", "medfee_sumamt",
-           "inscp_scp_amt", "hifp_pay", "hifmi_pay", "psn_idet_type"]
-HEADERS_ZH = ["结算ID", "人员编号", "证件号码", "结算时间", "入院日期", "出院日期", "医疗费总额",
-              "符合政策范围金额", "基本医疗保险统筹基金支出", "居民大病保险资金支出", "人员身份类别"]
+HEADERS = [
+    "setl_id",
+    "psn_no",
+    "certno",
+    "setl_time",
+    "begndate",
+    "enddate",
+    "medfee_sumamt",
+    "inscp_scp_amt",
+    "hifp_pay",
+    "hifmi_pay",
+    "psn_idet_type",
+]
+HEADERS_ZH = [
+    "结算ID",
+    "人员编号",
+    "证件号码",
+    "结算时间",
+    "入院日期",
+    "出院日期",
+    "医疗费总额",
+    "符合政策范围金额",
+    "基本医疗保险统筹基金支出",
+    "居民大病保险资金支出",
+    "人员身份类别",
+]
 
 
 def _fix_ids(rows):
     from anxin.domain.identity import check_character
 
-    return [r[:2] + (r[2][:17] + check_character(r[2][:17]),) + r[3:] for r in rows]
+    return [(*r[:2], r[2][:17] + check_character(r[2][:17]), *r[3:]) for r in rows]
 
 
 def _frame(headers=HEADERS, rows=ROWS) -> pl.DataFrame:
@@ -56,8 +126,14 @@ def test_calc_reproduces_87000_in_every_format(tmp_path, kind):
         frame.with_columns([pl.col(c).cast(pl.Decimal(18, 2)) for c in money]).write_parquet(source)
     result, out = _calc(tmp_path, source, f"out.{kind}")
     assert result.exit_code == 0, result.output
-    table = pl.read_csv(out, infer_schema=False) if kind == "csv" else (
-        pl.read_excel(out, infer_schema_length=0) if kind == "xlsx" else pl.read_parquet(out).cast(pl.String)
+    table = (
+        pl.read_csv(out, infer_schema=False)
+        if kind == "csv"
+        else (
+            pl.read_excel(out, infer_schema_length=0)
+            if kind == "xlsx"
+            else pl.read_parquet(out).cast(pl.String)
+        )
     )
     by_id = {row["setl_id"]: row for row in table.iter_rows(named=True)}
     # P1: owed 70,000 then 100,000 → year total 170,000 → 87,000 in all.
@@ -82,8 +158,8 @@ def test_calc_with_chinese_output_headers(tmp_path):
 
 def test_bad_rows_are_named_and_nothing_is_written(tmp_path):
     rows = list(ROWS)
-    rows[1] = rows[1][:7] + ("140000.005",) + rows[1][8:]  # S2: more precise than a fen
-    rows[2] = rows[2][:3] + ("2023-13-45 11:00:00",) + rows[2][4:]  # S3: no such date
+    rows[1] = (*rows[1][:7], "140000.005", *rows[1][8:])  # S2: more precise than a fen
+    rows[2] = (*rows[2][:3], "2023-13-45 11:00:00", *rows[2][4:])  # S3: no such date
     source = tmp_path / "bad.csv"
     _frame(rows=rows).write_csv(source)
     report = tmp_path / "errors.csv"
@@ -102,7 +178,10 @@ def test_invalid_resident_id_is_rejected_and_masked(tmp_path):
     rows = list(ROWS)
     source = tmp_path / "bad-id.csv"
     frame = _frame(rows=rows).with_columns(
-        pl.when(pl.col("setl_id") == "S3").then(pl.lit("370102198501011230")).otherwise(pl.col("certno")).alias("certno")
+        pl.when(pl.col("setl_id") == "S3")
+        .then(pl.lit("370102198501011230"))
+        .otherwise(pl.col("certno"))
+        .alias("certno")
     )
     frame.write_csv(source)
     result, out = _calc(tmp_path, source)

@@ -38,7 +38,9 @@ def _results(scenario: dict) -> tuple[object, dict[str, dict]]:
                 "settlement_id": s["id"],
                 "admitted_on": s["admitted"],
                 "discharged_on": s["discharged"],
-                "settled_at": s["settled"] if isinstance(s["settled"], dt.datetime) else dt.datetime.combine(s["settled"], dt.time()),
+                "settled_at": s["settled"]
+                if isinstance(s["settled"], dt.datetime)
+                else dt.datetime.combine(s["settled"], dt.time()),
                 "base_fen": parse_yuan(s["owed"]),
                 "vulnerable_group": group.value if group else None,
             }

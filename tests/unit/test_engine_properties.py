@@ -32,7 +32,9 @@ def programs(draw):
     deductible = draw(st.integers(min_value=0, max_value=30_000))
     origin = draw(st.sampled_from(["absolute", "above_deductible"]))
     count = draw(st.integers(min_value=1, max_value=4))
-    widths = draw(st.lists(st.integers(min_value=1, max_value=150_000), min_size=count - 1, max_size=count - 1))
+    widths = draw(
+        st.lists(st.integers(min_value=1, max_value=150_000), min_size=count - 1, max_size=count - 1)
+    )
     edges, edge = [], deductible if origin == "absolute" else 0
     for width in widths:
         edge += width
@@ -42,7 +44,9 @@ def programs(draw):
     bump = draw(st.integers(min_value=0, max_value=1000))
     factor = draw(st.integers(min_value=0, max_value=10_000))
     bands = [
-        {"upto": f"{edges[i]} 元", "ratio": f"{Decimal(r) / 100}%"} if i < count - 1 else {"ratio": f"{Decimal(r) / 100}%"}
+        {"upto": f"{edges[i]} 元", "ratio": f"{Decimal(r) / 100}%"}
+        if i < count - 1
+        else {"ratio": f"{Decimal(r) / 100}%"}
         for i, r in enumerate(ratios)
     ]
     parameters = {"deductible": f"{deductible} 元", "band_origin": origin, "bands": bands}
@@ -63,7 +67,12 @@ def programs(draw):
         "kind": "critical_illness",
         "funder": "medical_insurance_fund",
         "versions": [
-            {"version": "1", "effective_from": dt.date(2020, 1, 1), "source": {"title": "test"}, "parameters": parameters}
+            {
+                "version": "1",
+                "effective_from": dt.date(2020, 1, 1),
+                "source": {"title": "test"},
+                "parameters": parameters,
+            }
         ],
     }
     return parse_program(data, source_name="random.toml")
@@ -146,7 +155,11 @@ def test_batch_equals_one_at_a_time_and_any_chunking(program, rows, rnd):
         ytd[row["person_id"]] = result["ytd_after_fen"]
         assert result["payout_fen"] == batch[row["settlement_id"]]
     # any chunking: cut the arrival sequence at random points, carry closing accumulators
-    cuts = sorted(rnd.sample(range(1, len(ordered)), k=min(len(ordered) - 1, rnd.randint(0, 3)))) if len(ordered) > 1 else []
+    cuts = (
+        sorted(rnd.sample(range(1, len(ordered)), k=min(len(ordered) - 1, rnd.randint(0, 3))))
+        if len(ordered) > 1
+        else []
+    )
     ytd = {}
     for start, end in zip([0, *cuts], [*cuts, len(ordered)], strict=True):
         chunk = [dict(r, opening_ytd_fen=ytd.get(r["person_id"], 0)) for r in ordered[start:end]]
@@ -181,8 +194,12 @@ def test_payout_is_within_zero_and_base(program, rows):
 
 
 @FAST
-@given(programs(), st.integers(min_value=0, max_value=10**8), st.integers(min_value=0, max_value=10**8),
-       st.integers(min_value=0, max_value=10**8))
+@given(
+    programs(),
+    st.integers(min_value=0, max_value=10**8),
+    st.integers(min_value=0, max_value=10**8),
+    st.integers(min_value=0, max_value=10**8),
+)
 def test_payout_is_monotone_in_base(program, before, base_a, base_b):
     low, high = sorted((base_a, base_b))
     for group in (None, VulnerableGroup.EXTREME_POVERTY):

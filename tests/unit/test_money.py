@@ -6,10 +6,10 @@ from hypothesis import strategies as st
 
 from anxin.domain.errors import InvalidAmount
 from anxin.domain.money import (
+    fen_to_decimal,
     format_ratio,
     format_yuan,
     format_yuan_cn,
-    fen_to_decimal,
     parse_ratio_bp,
     parse_yuan,
     round_half_up,

@@ -98,7 +98,9 @@ class Explanation:
 
     def lines_en(self) -> list[str]:
         y = format_yuan
-        basis = {"admission": "admission", "discharge": "discharge", "settlement": "settlement"}[self.counts_by]
+        basis = {"admission": "admission", "discharge": "discharge", "settlement": "settlement"}[
+            self.counts_by
+        ]
         lines = [
             f"Settlement {self.settlement_id} · {self.program_name_en} ({self.program_code}) version "
             f"{self.version}, parameter hash {self.parameter_hash}",

@@ -37,9 +37,7 @@ def check_character(first17: str) -> str:
 def upgrade_legacy(number15: str) -> str:
     """A 15-digit legacy ID as its 18-digit form: ``19`` inserted before the year, check appended."""
     if len(number15) != 15 or not number15.isdigit():
-        raise InvalidResidentId(
-            "旧版身份证号码应为15位数字", "a legacy resident ID must be 15 digits"
-        )
+        raise InvalidResidentId("旧版身份证号码应为15位数字", "a legacy resident ID must be 15 digits")
     first17 = number15[:6] + "19" + number15[6:]
     return first17 + check_character(first17)
 

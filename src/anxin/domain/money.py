@@ -7,7 +7,7 @@ Every stored, summed or compared amount is an ``int`` of fen. ``Decimal`` appear
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from anxin.domain.errors import InvalidAmount
 
@@ -28,7 +28,7 @@ def parse_yuan(text: str | int | Decimal) -> int:
     and Chinese magnitudes ``"1.5万"`` / ``"14.4亿元"``. Rejects anything with more precision than
     a fen, floats, and non-numbers, with a message in Chinese and English.
     """
-    if isinstance(text, bool) or isinstance(text, float):
+    if isinstance(text, (bool, float)):
         raise InvalidAmount(
             f"金额必须以文本或整数给出，不接受浮点数：{text!r}",
             f"amount must be text or an integer, not a float: {text!r}",
@@ -59,9 +59,7 @@ def parse_yuan(text: str | int | Decimal) -> int:
 def _decimal_to_fen(value: Decimal, raw: str) -> int:
     fen = value * FEN_PER_YUAN
     if fen != fen.to_integral_value():
-        raise InvalidAmount(
-            f"金额精度超过分：{raw!r}", f"amount is more precise than one fen: {raw!r}"
-        )
+        raise InvalidAmount(f"金额精度超过分：{raw!r}", f"amount is more precise than one fen: {raw!r}")
     return int(fen)
 
 
@@ -111,10 +109,7 @@ def parse_ratio_bp(text: str | int | Decimal) -> int:
     """A ratio such as ``"50%"``, ``"62.5%"`` or ``"0.6"`` as integer basis points (``5000``)."""
     raw = str(text).strip().translate(_FULLWIDTH).replace("％", "%")
     try:
-        if raw.endswith("%"):
-            value = Decimal(raw[:-1]) * 100
-        else:
-            value = Decimal(raw) * BASIS_POINTS
+        value = Decimal(raw[:-1]) * 100 if raw.endswith("%") else Decimal(raw) * BASIS_POINTS
     except InvalidOperation as exc:
         raise InvalidAmount(f"不是有效的比例：{text!r}", f"not a valid ratio: {text!r}") from exc
     if value != value.to_integral_value():

@@ -177,9 +177,7 @@ def _schedule_ids(frame: pl.DataFrame, program: Program, table: ScheduleTable) -
             f"{', '.join(early)}",
         )
     codes = {group.value: index for index, group in enumerate(GROUPS) if group is not None}
-    group_index = (
-        frame["vulnerable_group"].replace_strict(codes, default=None, return_dtype=pl.Int64)
-    )
+    group_index = frame["vulnerable_group"].replace_strict(codes, default=None, return_dtype=pl.Int64)
     unknown = group_index.is_null() & frame["vulnerable_group"].is_not_null()
     if unknown.any():
         bad = frame.filter(unknown)["vulnerable_group"].unique().head(5).to_list()
@@ -204,6 +202,7 @@ def evaluate(accumulated: Accumulated, program: Program) -> pl.DataFrame:
         band_columns[f"_lo{k}"] = pick(table.lo[k])
         band_columns[f"_hi{k}"] = pick(table.hi[k])
         band_columns[f"band_{k + 1}_bp"] = pick(table.bp[k])
+
     def label(index: np.ndarray, labels: tuple[str | None, ...]) -> pl.Series:
         return pl.Series(index).replace_strict(dict(enumerate(labels)), return_dtype=pl.String)
 

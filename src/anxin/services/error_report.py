@@ -15,6 +15,12 @@ COLUMNS_ZH = {"row": "行号", "column": "列", "value": "值", "reason_zh": "�
 def write_error_report(error: InvalidRows, path: str | Path) -> Path:
     frame = pl.DataFrame(
         [problem.as_dict() for problem in error.problems],
-        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason_zh": pl.String, "reason_en": pl.String},
+        schema={
+            "row": pl.Int64,
+            "column": pl.String,
+            "value": pl.String,
+            "reason_zh": pl.String,
+            "reason_en": pl.String,
+        },
     )
     return write_table(frame.rename(COLUMNS_ZH), path)

@@ -48,7 +48,9 @@ def _ratio(expression: pl.Expr) -> pl.Expr:
 def result_frame(
     results: pl.DataFrame, program: Program, settlements: SettlementFile, *, headers: str = "en"
 ) -> pl.DataFrame:
-    bands = sorted(int(c.split("_")[1]) for c in results.columns if c.startswith("band_") and c.endswith("_fen"))
+    bands = sorted(
+        int(c.split("_")[1]) for c in results.columns if c.startswith("band_") and c.endswith("_fen")
+    )
     columns: list[pl.Expr] = [pl.col("settlement_id").alias("setl_id")]
     if "psn_no" in settlements.fields:
         columns.append(pl.col("psn_no"))

@@ -111,11 +111,19 @@ def _parse(field: SettlementField, dtype: pl.DataType) -> tuple[pl.Expr, str, st
     """The parsed value of a column (null where invalid) and the reason when it is invalid."""
     name = field.name
     if field.kind is FieldKind.MONEY:
-        return _money(name), "金额格式无效（应如 1234.56，最多两位小数）", "not an amount like 1234.56 (at most 2 decimals)"
+        return (
+            _money(name),
+            "金额格式无效（应如 1234.56，最多两位小数）",
+            "not an amount like 1234.56 (at most 2 decimals)",
+        )
     if field.kind is FieldKind.DATE:
         return _date(name, dtype), "日期无效（应如 2023-05-01）", "not a date like 2023-05-01"
     if field.kind is FieldKind.DATETIME:
-        return _datetime(name, dtype), "时间无效（应如 2023-05-01 10:30:00）", "not a time like 2023-05-01 10:30:00"
+        return (
+            _datetime(name, dtype),
+            "时间无效（应如 2023-05-01 10:30:00）",
+            "not a time like 2023-05-01 10:30:00",
+        )
     if field.kind is FieldKind.GROUP:
         words = vocabulary()
         parsed = _text(name).replace_strict(
@@ -163,11 +171,17 @@ def read_settlements(path: str | Path) -> SettlementFile:
 
     problems: list[RowProblem] = []
     total = 0
-    flags = frame.select(pl.col("source_row"), *(mask_.alias(f"_bad{i}") for i, (_, mask_, _, _) in enumerate(checks)))
+    flags = frame.select(
+        pl.col("source_row"), *(mask_.alias(f"_bad{i}") for i, (_, mask_, _, _) in enumerate(checks))
+    )
     for i, (name, _, reason_zh, reason_en) in enumerate(checks):
         bad_rows = flags.filter(pl.col(f"_bad{i}"))["source_row"]
         total += bad_rows.len()
-        problems.extend(_problems(frame, bad_rows, name, headers[name], reason_zh, reason_en, PROBLEM_LIMIT - len(problems)))
+        problems.extend(
+            _problems(
+                frame, bad_rows, name, headers[name], reason_zh, reason_en, PROBLEM_LIMIT - len(problems)
+            )
+        )
 
     values = frame.with_columns(parsed)
     total += _cross_checks(values, headers, problems)
@@ -204,7 +218,12 @@ def _cross_checks(values: pl.DataFrame, headers: dict[str, str], problems: list[
     ]
     if "begndate" in headers and "enddate" in headers:
         rules.append(
-            ("enddate", pl.col("enddate") < pl.col("begndate"), "出院日期早于入院日期", "discharge before admission")
+            (
+                "enddate",
+                pl.col("enddate") < pl.col("begndate"),
+                "出院日期早于入院日期",
+                "discharge before admission",
+            )
         )
     if "eligible_owed" not in headers:
         rules.append(
@@ -235,8 +254,12 @@ def _kernel_input(values: pl.DataFrame, headers: dict[str, str]) -> pl.DataFrame
         person_id=person,
         settlement_id=pl.col("setl_id"),
         settled_at=settled,
-        admitted_on=pl.col("begndate").fill_null(settled.dt.date()) if "begndate" in headers else settled.dt.date(),
-        discharged_on=pl.col("enddate").fill_null(settled.dt.date()) if "enddate" in headers else settled.dt.date(),
+        admitted_on=pl.col("begndate").fill_null(settled.dt.date())
+        if "begndate" in headers
+        else settled.dt.date(),
+        discharged_on=pl.col("enddate").fill_null(settled.dt.date())
+        if "enddate" in headers
+        else settled.dt.date(),
         base_fen=base,
         vulnerable_group=pl.col("psn_idet_type") if "psn_idet_type" in headers else pl.lit(None, pl.String),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import itertools
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -77,7 +78,7 @@ class CriticalIllnessParameters(_Frozen):
         inner = edges[:-1]
         if any(edge is None for edge in inner):
             raise ValueError("只有最后一段可以省略 upto / only the last band may omit 'upto'")
-        if any(b <= a for a, b in zip(inner, inner[1:], strict=False)):  # type: ignore[operator]
+        if any(b <= a for a, b in itertools.pairwise(inner)):  # type: ignore[operator]
             raise ValueError("各段 upto 必须严格递增 / band 'upto' edges must strictly increase")
         if self.band_origin is BandOrigin.ABSOLUTE and inner and inner[0] <= self.deductible:  # type: ignore[operator]
             raise ValueError(
@@ -92,7 +93,9 @@ class CriticalIllnessParameters(_Frozen):
             overlap = seen.intersection(tilt.groups)
             if overlap:
                 names = ", ".join(sorted(g.value for g in overlap))
-                raise ValueError(f"同一类人员出现在多条倾斜政策中：{names} / group in more than one tilt: {names}")
+                raise ValueError(
+                    f"同一类人员出现在多条倾斜政策中：{names} / group in more than one tilt: {names}"
+                )
             seen.update(tilt.groups)
         return self
 

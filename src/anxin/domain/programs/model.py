@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import itertools
 import json
 import re
 from typing import Any, Literal
@@ -120,7 +121,7 @@ class Program(_Frozen):
     @model_validator(mode="after")
     def _versions_in_order(self) -> Program:
         dates = [v.effective_from for v in self.versions]
-        if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(dates)):
             raise ValueError(
                 "版本的 effective_from 必须严格递增 / versions' effective_from must strictly increase"
             )
