@@ -77,3 +77,16 @@ def test_column_check_agrees_with_stdnum():
     flags = pl.DataFrame({"n": numbers}).select(resident_id_is_valid(pl.col("n")))["n"].to_list()
     for number, flag in zip(numbers, flags, strict=True):
         assert flag == ric.is_valid(number), number
+
+
+def test_region_codes_created_after_birth_are_accepted():
+    """临沂 (3713) codes exist since 1994; people born before then were issued them later."""
+    first17 = "37130219900101123"
+    assert ResidentId.parse(first17 + check_character(first17)).region_code == "371302"
+
+
+def test_unknown_region_code_is_rejected():
+    first17 = "99999919900101123"
+    with pytest.raises(InvalidResidentId) as caught:
+        ResidentId.parse(first17 + check_character(first17))
+    assert "地区码" in caught.value.zh

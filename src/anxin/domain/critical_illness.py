@@ -23,8 +23,9 @@ from anxin.domain.money import BASIS_POINTS, round_half_up
 from anxin.domain.programs.critical_illness import BandOrigin, CriticalIllnessParameters
 from anxin.domain.vulnerability import VulnerableGroup
 
-#: Stands for "no upper edge" / "no cap" in whole fen: 10^15 fen, far above any real amount,
-#: and small enough that ratio × amount stays inside a signed 64-bit integer.
+#: Stands for "no upper edge" / "no cap" in whole fen: 10^15 fen, far above any real amount.
+#: Ratio (basis points) × a real amount stays inside a signed 64-bit integer for amounts below
+#: 9 × 10^14 fen; products are only ever formed with real amounts, never with this bound.
 UNBOUNDED_FEN = 10**15
 
 

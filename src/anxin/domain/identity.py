@@ -1,7 +1,7 @@
 """Resident identity numbers (GB 11643-1999): validation, legacy upgrade, derived facts, masking.
 
-Validation is delegated to ``python-stdnum`` (``stdnum.cn.ric``), which checks length, check
-character, birth date and that the region code existed in the birth year.
+Validation uses ``python-stdnum`` (``stdnum.cn.ric`` and its region data): length, digits, check
+character, a real birth date, and a region code known to GB/T 2260 at some time.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from stdnum import exceptions as stdnum_errors
+from stdnum import numdb
 from stdnum.cn import ric
 
 from anxin.domain.errors import InvalidResidentId
@@ -54,27 +55,32 @@ class ResidentId:
         compact = ric.compact(str(text))
         if len(compact) == 15:
             compact = upgrade_legacy(compact)
-        try:
-            ric.validate(compact)
-        except stdnum_errors.InvalidLength as exc:
+        if len(compact) != 18:
             raise InvalidResidentId(
                 f"身份证号码长度应为18位（或15位旧号），实为{len(compact)}位",
                 f"a resident ID has 18 characters (or 15 legacy digits), got {len(compact)}",
-            ) from exc
-        except stdnum_errors.InvalidFormat as exc:
+            )
+        if not compact[:17].isdigit():
             raise InvalidResidentId(
                 "身份证号码前17位必须是数字", "the first 17 characters of a resident ID must be digits"
-            ) from exc
-        except stdnum_errors.InvalidChecksum as exc:
+            )
+        if compact[17] != ric.calc_check_digit(compact):
             raise InvalidResidentId(
                 f"身份证号码校验位错误（{mask(compact)}）",
                 f"resident ID check character is wrong ({mask(compact)})",
-            ) from exc
-        except stdnum_errors.InvalidComponent as exc:
+            )
+        try:
+            ric.get_birth_date(compact)
+        except stdnum_errors.InvalidComponent:
             raise InvalidResidentId(
-                f"身份证号码的出生日期或地区码无效（{mask(compact)}）",
-                f"resident ID has an invalid birth date or region code ({mask(compact)})",
-            ) from exc
+                f"身份证号码中的出生日期无效（{mask(compact)}）",
+                f"resident ID has an impossible birth date ({mask(compact)})",
+            ) from None
+        if not _region_ever_existed(compact[:6]):
+            raise InvalidResidentId(
+                f"身份证号码的地区码不存在（{mask(compact)}）",
+                f"resident ID has an unknown region code ({mask(compact)})",
+            )
         return cls(compact)
 
     @property
@@ -102,6 +108,16 @@ class ResidentId:
 
     def __repr__(self) -> str:
         return f"ResidentId({self.masked!r})"
+
+
+def _region_ever_existed(code: str) -> bool:
+    """Whether ``code`` is a region code in GB/T 2260's history (python-stdnum's ``cn/loc`` data).
+
+    Unlike ``ric.validate``, the code need not have existed in the birth year: IDs are issued where a
+    person is registered, often years after birth and after the region was created (a resident of
+    临沂 born in 1990 may carry 3713xx, a code that exists since 1994).
+    """
+    return any("county" in props for _, props in numdb.get("cn/loc").info(code))
 
 
 def mask(number: str) -> str:

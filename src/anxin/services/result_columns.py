@@ -58,11 +58,11 @@ def result_frame(
         columns.append(pl.col("certno").map_elements(mask, return_dtype=pl.String).alias("certno"))
     columns += [
         pl.lit(program.code).alias("program"),
-        pl.col("version"),
-        pl.col("param_hash"),
+        pl.col("version").cast(pl.String),
+        pl.col("param_hash").cast(pl.String),
         pl.col("program_year"),
         pl.col("counts_on"),
-        pl.col("tilt"),
+        pl.col("tilt").cast(pl.String),
         yuan(pl.col("base_fen")).alias("base"),
         yuan(pl.col("ytd_before_fen")).alias("ytd_before"),
         yuan(pl.col("ytd_after_fen")).alias("ytd_after"),
