@@ -224,3 +224,21 @@ def test_programs_list_and_show():
     shown = runner.invoke(app, ["programs", "show", "taian-ci"])
     assert shown.exit_code == 0
     assert "特困人员" in shown.output and "不设封顶" in shown.output
+
+
+def test_worked_example_with_owed_cost_given_directly(tmp_path):
+    """DOMAIN.md's golden case: owed eligible cost 170,000 under Shandong 2014 pays 87,000.00."""
+    source = tmp_path / "example.csv"
+    source.write_text(
+        "结算ID,人员编号,结算时间,出院日期,合规自付费用\nSD-1,P1,2023-03-21 10:00:00,2023-03-20,170000.00\n",
+        encoding="utf-8",
+    )
+    result, out = _calc(tmp_path, source, "out.csv")
+    assert result.exit_code == 0, result.output
+    row = pl.read_csv(out, infer_schema=False).row(0, named=True)
+    assert (row["payout"], row["deductible_applied"], row["band_1_amount"], row["band_2_amount"]) == (
+        "87000.00",
+        "10000.00",
+        "90000.00",
+        "70000.00",
+    )

@@ -62,76 +62,103 @@ class Explanation:
         exact = Decimal(self.gross_e4) / (BASIS_POINTS * 100)
         return Decimal(self.payout + self.cap_cut) / 100 - exact
 
-    def lines_zh(self) -> list[str]:
+    def lines(self, lang: str = "zh") -> list[str]:
+        """The explanation, one line per step, in ``zh`` or ``en``; the steps add up to the payout."""
+        text = _TEXT[lang]
         y = format_yuan
+        basis = self.counts_by.label_zh if lang == "zh" else self.counts_by.value
         lines = [
-            f"结算 {self.settlement_id} · {self.program_name_zh}（{self.program_code}）{self.version} 版，"
-            f"参数指纹 {self.parameter_hash}",
-            f"计入年度：{self.program_year} 年度（按{self.counts_by.label_zh} {self.counts_on.isoformat()}）",
+            text["head"].format(
+                id=self.settlement_id,
+                name=self.program_name_zh if lang == "zh" else self.program_name_en,
+                code=self.program_code,
+                version=self.version,
+                hash=self.parameter_hash,
+            ),
+            text["year"].format(year=self.program_year, basis=basis, day=self.counts_on.isoformat()),
         ]
         if self.tilt is not None:
-            lines.append(f"倾斜政策：{self.tilt.label_zh}")
+            lines.append(text["tilt"].format(group=self.tilt.label_zh if lang == "zh" else self.tilt.value))
         lines += [
-            f"本次合规自付费用（计算基数）：{y(self.base)} 元",
-            f"年度累计合规自付费用：本次前 {y(self.ytd_before)} 元 → 本次后 {y(self.ytd_after)} 元",
-            f"起付线 {y(self.deductible)} 元：本次计入起付线 {y(self.deductible_applied)} 元",
+            text["base"].format(base=y(self.base)),
+            text["ytd"].format(before=y(self.ytd_before), after=y(self.ytd_after)),
+            text["deductible"].format(line=y(self.deductible), applied=y(self.deductible_applied)),
         ]
         for band in self.bands:
-            span = f"{y(band.lo)}–{y(band.hi)} 元" if band.hi < UNBOUNDED_FEN else f"{y(band.lo)} 元以上"
-            lines.append(
-                f"第 {band.number} 段 {span}，支付 {format_ratio(band.ratio_bp)}：本次 {y(band.amount)} 元 × "
-                f"{format_ratio(band.ratio_bp)} = {_exact(band.contribution)} 元"
+            bounded = band.hi < UNBOUNDED_FEN
+            span = text["span" if bounded else "span_open"].format(
+                lo=y(band.lo), hi=y(band.hi) if bounded else ""
             )
-        lines.append(f"四舍五入到分：{_exact(self.rounding, signed=True)} 元")
+            lines.append(
+                text["band"].format(
+                    number=band.number,
+                    span=span,
+                    ratio=format_ratio(band.ratio_bp),
+                    amount=y(band.amount),
+                    contribution=_exact(band.contribution),
+                )
+            )
+        lines.append(text["rounding"].format(rounding=_exact(self.rounding, signed=True)))
         if self.cap is None:
-            lines.append("封顶线：不设封顶")
+            lines.append(text["no_cap"])
         elif self.cap_cut:
-            lines.append(f"封顶线 {y(self.cap)} 元：超过封顶线不予支付 −{y(self.cap_cut)} 元")
+            lines.append(text["cap_cut"].format(cap=y(self.cap), cut=y(self.cap_cut)))
         else:
-            lines.append(f"封顶线 {y(self.cap)} 元：未触及")
-        lines.append(f"本次大病保险赔付：{y(self.payout)} 元")
+            lines.append(text["cap_ok"].format(cap=y(self.cap)))
+        lines.append(text["payout"].format(payout=y(self.payout)))
         if self.bureau_payout is not None:
             difference = self.bureau_payout - self.payout
-            verdict = "一致" if difference == 0 else f"相差 {y(difference)} 元"
-            lines.append(f"医保结算记录中的大病保险支付（hifmi_pay）：{y(self.bureau_payout)} 元，{verdict}")
+            verdict = text["agrees"] if difference == 0 else text["differs"].format(difference=y(difference))
+            lines.append(text["bureau"].format(bureau=y(self.bureau_payout), verdict=verdict))
         return lines
 
+    def lines_zh(self) -> list[str]:
+        return self.lines("zh")
+
     def lines_en(self) -> list[str]:
-        y = format_yuan
-        basis = {"admission": "admission", "discharge": "discharge", "settlement": "settlement"}[
-            self.counts_by
-        ]
-        lines = [
-            f"Settlement {self.settlement_id} · {self.program_name_en} ({self.program_code}) version "
-            f"{self.version}, parameter hash {self.parameter_hash}",
-            f"Program year {self.program_year} (by {basis} date {self.counts_on.isoformat()})",
-        ]
-        if self.tilt is not None:
-            lines.append(f"Tilt for registered group: {self.tilt.value}")
-        lines += [
-            f"Owed eligible cost of this settlement (the base): {y(self.base)} yuan",
-            f"Year to date: {y(self.ytd_before)} before → {y(self.ytd_after)} after",
-            f"Deductible {y(self.deductible)}: {y(self.deductible_applied)} of this settlement falls under it",
-        ]
-        for band in self.bands:
-            span = f"{y(band.lo)}–{y(band.hi)}" if band.hi < UNBOUNDED_FEN else f"above {y(band.lo)}"
-            lines.append(
-                f"Band {band.number} {span} at {format_ratio(band.ratio_bp)}: {y(band.amount)} × "
-                f"{format_ratio(band.ratio_bp)} = {_exact(band.contribution)}"
-            )
-        lines.append(f"Rounding to the fen: {_exact(self.rounding, signed=True)}")
-        if self.cap is None:
-            lines.append("Annual cap: none")
-        elif self.cap_cut:
-            lines.append(f"Annual cap {y(self.cap)}: −{y(self.cap_cut)} above the cap is not paid")
-        else:
-            lines.append(f"Annual cap {y(self.cap)}: not reached")
-        lines.append(f"Payout: {y(self.payout)} yuan")
-        if self.bureau_payout is not None:
-            difference = self.bureau_payout - self.payout
-            verdict = "agrees" if difference == 0 else f"differs by {y(difference)}"
-            lines.append(f"Bureau's hifmi_pay: {y(self.bureau_payout)}, {verdict}")
-        return lines
+        return self.lines("en")
+
+
+_TEXT = {
+    "zh": {
+        "head": "结算 {id} · {name}（{code}）{version} 版，参数指纹 {hash}",
+        "year": "计入年度：{year} 年度（按{basis} {day}）",
+        "tilt": "倾斜政策：{group}",
+        "base": "本次合规自付费用（计算基数）：{base} 元",
+        "ytd": "年度累计合规自付费用：本次前 {before} 元 → 本次后 {after} 元",
+        "deductible": "起付线 {line} 元：本次计入起付线 {applied} 元",
+        "span": "{lo}–{hi} 元",
+        "span_open": "{lo} 元以上",
+        "band": "第 {number} 段 {span}，支付 {ratio}：本次 {amount} 元 × {ratio} = {contribution} 元",
+        "rounding": "四舍五入到分：{rounding} 元",
+        "no_cap": "封顶线：不设封顶",
+        "cap_cut": "封顶线 {cap} 元：超过封顶线不予支付 −{cut} 元",
+        "cap_ok": "封顶线 {cap} 元：未触及",
+        "payout": "本次大病保险赔付：{payout} 元",
+        "agrees": "一致",
+        "differs": "相差 {difference} 元",
+        "bureau": "医保结算记录中的大病保险支付（hifmi_pay）：{bureau} 元，{verdict}",
+    },
+    "en": {
+        "head": "Settlement {id} · {name} ({code}) version {version}, parameter hash {hash}",
+        "year": "Program year {year} (by {basis} date {day})",
+        "tilt": "Tilt for registered group: {group}",
+        "base": "Owed eligible cost of this settlement (the base): {base} yuan",
+        "ytd": "Year to date: {before} before → {after} after",
+        "deductible": "Deductible {line}: {applied} of this settlement falls under it",
+        "span": "{lo}–{hi}",
+        "span_open": "above {lo}",
+        "band": "Band {number} {span} at {ratio}: {amount} × {ratio} = {contribution}",
+        "rounding": "Rounding to the fen: {rounding}",
+        "no_cap": "Annual cap: none",
+        "cap_cut": "Annual cap {cap}: −{cut} above the cap is not paid",
+        "cap_ok": "Annual cap {cap}: not reached",
+        "payout": "Payout: {payout} yuan",
+        "agrees": "agrees",
+        "differs": "differs by {difference}",
+        "bureau": "Bureau's hifmi_pay: {bureau}, {verdict}",
+    },
+}
 
 
 def _exact(value: Decimal, *, signed: bool = False) -> str:

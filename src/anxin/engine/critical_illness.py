@@ -134,18 +134,18 @@ def _schedule_ids(accumulated: Accumulated, program: Program, table: ScheduleTab
     return ids
 
 
-def _ready(accumulated: Accumulated, program: Program) -> Accumulated:
+def _prepared(accumulated: Accumulated, program: Program) -> tuple[pl.DataFrame, ScheduleTable, np.ndarray]:
+    """The accumulated rows (re-ordered if ``program`` defines its year otherwise), the program's
+    schedules, and each row's schedule id."""
     if program.program_year != accumulated.program_year:
-        return accumulate(accumulated.frame, program.program_year)
-    return accumulated
+        accumulated = accumulate(accumulated.frame, program.program_year)
+    table = schedule_table(program)
+    return accumulated.frame, table, _schedule_ids(accumulated, program, table)
 
 
 def payouts(accumulated: Accumulated, program: Program) -> pl.Series:
     """Only the payouts (fen), in the accumulated order: the fast path for what-if variants."""
-    accumulated = _ready(accumulated, program)
-    frame = accumulated.frame
-    table = schedule_table(program)
-    ids = _schedule_ids(accumulated, program, table)
+    frame, table, ids = _prepared(accumulated, program)
     after = table.benefit(ids, frame["ytd_after_fen"].to_numpy())
     # f(before) of a row is f(after) of the row above, within a person-year under one schedule:
     # only a person-year's first row (with an opening amount) or a change of schedule needs its own.
@@ -208,10 +208,7 @@ def _explained(
 
 def evaluate(accumulated: Accumulated, program: Program) -> pl.DataFrame:
     """Apply ``program``'s schedules to accumulated settlements: payouts and their explanation."""
-    accumulated = _ready(accumulated, program)
-    frame = accumulated.frame
-    table = schedule_table(program)
-    ids = _schedule_ids(accumulated, program, table)
+    frame, table, ids = _prepared(accumulated, program)
     version_of = ids // len(GROUPS)
     explained = _explained(table, ids, frame["ytd_before_fen"].to_numpy(), frame["ytd_after_fen"].to_numpy())
     order = [
