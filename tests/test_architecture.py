@@ -21,11 +21,12 @@ def test_import_contracts_hold() -> None:
     assert "Contracts: 2 kept, 0 broken" in result.stdout
 
 
-def test_domain_modules_stay_small() -> None:
+def test_modules_stay_small() -> None:
     """Small rooms: no module in the package grows past a readable size."""
     too_big = {
         str(path.relative_to(ROOT)): lines
         for path in (ROOT / "src" / "anxin").rglob("*.py")
-        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400
+        if "migrations" not in path.parts  # generated, one file per schema revision
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert not too_big, too_big

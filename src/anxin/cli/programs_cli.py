@@ -1,56 +1,19 @@
-"""The ``anxin`` command line. Every long job shows progress; every error is in Chinese and English."""
+"""Commands that need no database: calc, explain, synth, demo, programs."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from anxin.domain.errors import AnxinError, InvalidRows
+from anxin.cli.common import ProgramOption, console, errors, fail
+from anxin.domain.errors import AnxinError
 from anxin.domain.money import format_ratio, format_yuan
 
-app = typer.Typer(
-    help="安心 Anxin：大病保险等民生保险项目的精确计算与解释 / mass-scale insurance programs, computed exactly.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
-)
+app = typer.Typer()
 programs_app = typer.Typer(help="查看项目定义 / inspect program files", no_args_is_help=True)
-app.add_typer(programs_app, name="programs")
-console = Console()
-errors = Console(stderr=True)
-
-ProgramOption = Annotated[
-    str,
-    typer.Option(
-        "--program", "-p", help="项目文件路径或已发布项目代码 / program file or shipped program code"
-    ),
-]
-
-
-def _fail(error: AnxinError, report: Path | None = None) -> None:
-    errors.print(f"[bold red]错误 / Error[/] [{error.code}]")
-    errors.print(error.zh)
-    errors.print(error.en, style="dim")
-    if isinstance(error, InvalidRows):
-        table = Table(
-            "行 Row", "列 Column", "值 Value", "原因 Reason", title=f"{error.total} 处问题 / problems"
-        )
-        for problem in error.problems[:20]:
-            table.add_row(
-                str(problem.row), problem.column, problem.value, f"{problem.reason_zh}\n{problem.reason_en}"
-            )
-        errors.print(table)
-        if report is not None:
-            from anxin.services.error_report import write_error_report
-
-            written = write_error_report(error, report)
-            errors.print(f"错误报告 / error report: {written}")
-    raise typer.Exit(code=2)
 
 
 @app.command()
@@ -73,7 +36,7 @@ def calc(
             chosen = resolve_program(program)
             summary = calculate_file(chosen, settlements, out, headers=headers)
     except AnxinError as error:
-        _fail(error, errors_report)
+        fail(error, errors_report)
     _print_summary(summary)
 
 
@@ -91,7 +54,7 @@ def explain(
     try:
         explanation = explain_settlement(resolve_program(program), settlements, settlement_id)
     except AnxinError as error:
-        _fail(error)
+        fail(error)
     if lang in ("zh", "both"):
         for line in explanation.lines_zh():
             console.print(line, highlight=False)
@@ -134,7 +97,7 @@ def demo(
     try:
         report = run_demo(workdir, persons=persons, program=program, seed=seed, console=console)
     except AnxinError as error:
-        _fail(error)
+        fail(error)
     console.print(report)
 
 
@@ -162,7 +125,7 @@ def programs_show(program: Annotated[str, typer.Argument(help="项目文件或�
     try:
         chosen = resolve_program(program)
     except AnxinError as error:
-        _fail(error)
+        fail(error)
     console.print(f"[bold]{chosen.name_zh}[/] / {chosen.name_en}  ({chosen.code})")
     console.print(
         f"年度 Year: 自 {chosen.program_year.starts} 起，按{chosen.program_year.counts_by.label_zh}计入"
@@ -203,7 +166,3 @@ def _print_summary(summary: object) -> None:
     console.print(table)
     if summary.output:
         console.print(f"结果文件 / output: {summary.output}")
-
-
-def main() -> None:  # pragma: no cover - console entry
-    sys.exit(app())

@@ -1,0 +1,16 @@
+"""The ``anxin`` command line. Every long job shows progress; every error is in Chinese and English."""
+
+from __future__ import annotations
+
+import typer
+
+from anxin.cli import programs_cli
+
+app = typer.Typer(
+    help="安心 Anxin：大病保险等民生保险项目的精确计算与解释 / mass-scale insurance programs, computed exactly.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+app.registered_commands += programs_cli.app.registered_commands
+app.add_typer(programs_cli.programs_app, name="programs")

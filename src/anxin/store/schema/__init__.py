@@ -1,0 +1,32 @@
+"""The database schema (SQLAlchemy 2). Money is BIGINT fen; ID numbers are stored only encrypted.
+
+Tables by area: people (persons, households, groups, vulnerable statuses, enrolments), claims
+(settlements, adjudication runs, adjudications, accumulators), payments (batches, payments, ledger),
+and records (imports, import problems, the append-only audit log).
+"""
+
+from anxin.store.schema.base import Base
+from anxin.store.schema.claims import Accumulator, Adjudication, AdjudicationRun, Settlement
+from anxin.store.schema.payments import LedgerEntry, Payment, PaymentBatch
+from anxin.store.schema.people import Enrollment, Group, GroupMember, Household, Person, VulnerableStatus
+from anxin.store.schema.records import AuditEntry, ImportBatch, ImportProblem
+
+__all__ = [
+    "Accumulator",
+    "Adjudication",
+    "AdjudicationRun",
+    "AuditEntry",
+    "Base",
+    "Enrollment",
+    "Group",
+    "GroupMember",
+    "Household",
+    "ImportBatch",
+    "ImportProblem",
+    "LedgerEntry",
+    "Payment",
+    "PaymentBatch",
+    "Person",
+    "Settlement",
+    "VulnerableStatus",
+]
