@@ -95,10 +95,16 @@ def _group_index(frame: pl.DataFrame) -> pl.Series:
     return index.fill_null(0).cast(pl.Int8).alias("group_index")
 
 
+def with_program_year(table: pa.Table | pl.DataFrame, program_year: ProgramYear) -> pl.DataFrame:
+    """The input with ``counts_on`` (the date that decides the year) and ``program_year`` added."""
+    frame = as_frame(table).with_columns(counts_on=_counts_on(program_year.counts_by))
+    return frame.with_columns(_program_year(program_year).alias("program_year"))
+
+
 def accumulate(table: pa.Table | pl.DataFrame, program_year: ProgramYear) -> Accumulated:
     """Order settlements within each person-year and compute year-to-date before and after each."""
-    frame = as_frame(table).with_columns(counts_on=_counts_on(program_year.counts_by))
-    frame = frame.with_columns(_program_year(program_year).alias("program_year"), _group_index(frame))
+    frame = with_program_year(table, program_year)
+    frame = frame.with_columns(_group_index(frame))
     # Sorting rows that already run in this order (as extracts mostly do) costs a fifth of a second
     # per 5 M lines; checking the order first costs more than that, and extracts are rarely exact.
     frame = frame.sort(ORDER)

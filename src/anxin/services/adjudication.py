@@ -1,0 +1,270 @@
+"""Adjudication runs: every settlement's payout under a program, written exactly once.
+
+A run takes the persons with settlements not yet adjudicated (``incremental``) or every person
+(``full``), recomputes their program years from the stored settlements with the batch kernel, and
+writes, per settlement, what changed: a ``payout`` line for a settlement seen for the first time, an
+``adjustment`` line where what it is due now differs from the sum of its earlier lines (a reversal,
+a late settlement that moves the deductible, new parameters). Nothing is ever edited.
+
+Persons are processed in chunks, each in one transaction together with its accumulators, so a run
+killed at any point and started again produces the same lines as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from anxin.domain.programs import Program
+from anxin.engine.critical_illness import accumulate, evaluate, with_program_year
+from anxin.services import adjudication_data as data
+from anxin.store.audit import record
+from anxin.store.database import Database
+from anxin.store.schema import Accumulator, Adjudication, AdjudicationRun
+from anxin.store.schema.base import utc_now
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    program_code: str
+    mode: str
+    persons: int
+    lines: int
+    payout_lines: int
+    adjustment_lines: int
+    review_lines: int
+    rejected_lines: int
+    amount_fen: int
+
+
+def adjudicate(
+    db: Database,
+    program: Program,
+    *,
+    mode: str = "incremental",
+    year: int | None = None,
+    actor: str = "system",
+    chunk_persons: int = 20_000,
+    review_above_fen: int | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Run adjudication for ``program``; ``year`` limits it to one program year."""
+    if mode not in ("incremental", "full"):
+        raise ValueError(f"unknown mode {mode!r}")
+    run_id = _start_run(db, program.code, year, mode, actor)
+    with db.engine.connect() as connection:
+        persons = (
+            data.pending_person_ids(connection, program.code)
+            if mode == "incremental"
+            else data.all_person_ids(connection)
+        )
+    totals = {"lines": 0, "payout": 0, "adjustment": 0, "review": 0, "rejected": 0, "amount": 0}
+    for start in range(0, len(persons), chunk_persons):
+        chunk = persons[start : start + chunk_persons]
+        with db.engine.begin() as connection:
+            written = _adjudicate_chunk(connection, program, chunk, run_id, year, review_above_fen)
+        for key, value in written.items():
+            totals[key] += value
+        if progress:
+            progress(min(start + chunk_persons, len(persons)), len(persons))
+    return _finish_run(db, run_id, program.code, mode, len(persons), totals, actor)
+
+
+def _start_run(db: Database, program_code: str, year: int | None, mode: str, actor: str) -> int:
+    with db.session() as session, session.begin():
+        session.execute(
+            sa.update(AdjudicationRun)
+            .where(AdjudicationRun.program_code == program_code, AdjudicationRun.status == "running")
+            .values(status="interrupted")
+        )
+        run = AdjudicationRun(program_code=program_code, year=year, mode=mode, actor=actor, status="running")
+        session.add(run)
+        session.flush()
+        record(
+            session,
+            actor=actor,
+            action="adjudication_started",
+            entity="adjudication_run",
+            entity_id=run.id,
+            after={"program": program_code, "year": year, "mode": mode},
+        )
+        return run.id
+
+
+def _finish_run(
+    db: Database, run_id: int, program_code: str, mode: str, persons: int, totals: dict[str, int], actor: str
+) -> RunSummary:
+    with db.session() as session, session.begin():
+        run = session.get(AdjudicationRun, run_id)
+        assert run is not None
+        run.status = "completed"
+        run.finished_at = utc_now()
+        run.settlements = totals["payout"]
+        run.results = totals["lines"]
+        run.amount_fen = totals["amount"]
+        record(
+            session,
+            actor=actor,
+            action="adjudication_completed",
+            entity="adjudication_run",
+            entity_id=run_id,
+            after={"lines": totals["lines"], "amount_fen": totals["amount"]},
+        )
+    return RunSummary(
+        run_id=run_id,
+        program_code=program_code,
+        mode=mode,
+        persons=persons,
+        lines=totals["lines"],
+        payout_lines=totals["payout"],
+        adjustment_lines=totals["adjustment"],
+        review_lines=totals["review"],
+        rejected_lines=totals["rejected"],
+        amount_fen=totals["amount"],
+    )
+
+
+def _adjudicate_chunk(
+    connection: Connection,
+    program: Program,
+    persons: list[int],
+    run_id: int,
+    year: int | None,
+    review_above_fen: int | None,
+) -> dict[str, int]:
+    settlements = data.settlements_of(connection, persons)
+    if settlements.height == 0:
+        return {}
+    rows = with_program_year(
+        settlements.with_columns(person_id=pl.col("person_key").cast(pl.String)), program.program_year
+    )
+    if year is not None:
+        rows = rows.filter(pl.col("program_year") == year)
+    covered = data.enrolled(connection, program.code, persons).with_columns(covered=pl.lit(True))
+    rows = rows.join(covered, on=["person_key", "program_year"], how="left").with_columns(
+        pl.col("covered").fill_null(False)
+    )
+    computed = evaluate(accumulate(rows.filter("covered").drop("covered"), program.program_year), program)
+    outside = rows.filter(~pl.col("covered")).drop("covered")
+    targets = pl.concat([computed, outside], how="diagonal_relaxed").with_columns(
+        pl.col("payout_fen").fill_null(0),
+        status_reason=pl.when(pl.col("ytd_after_fen").is_null()).then(pl.lit("not_enrolled")),
+    )
+    recorded = data.recorded_due(connection, program.code, persons)
+    lines = _changed_lines(targets.join(recorded, on="row_id", how="left"), review_above_fen)
+    if lines.height:
+        connection.execute(sa.insert(Adjudication), _line_records(lines, program.code, run_id))
+    _store_accumulators(connection, program.code, computed)
+    return {
+        "lines": lines.height,
+        "payout": lines.filter(pl.col("kind") == "payout").height,
+        "adjustment": lines.filter(pl.col("kind") == "adjustment").height,
+        "review": lines.filter(pl.col("status") == "review").height,
+        "rejected": lines.filter(pl.col("status") == "rejected").height,
+        "amount": int(lines["amount_fen"].sum() or 0),
+    }
+
+
+def _changed_lines(frame: pl.DataFrame, review_above_fen: int | None) -> pl.DataFrame:
+    """Settlements whose due differs from what their lines already say, or that have no line yet."""
+    frame = frame.with_columns(
+        kind=pl.when(pl.col("lines").is_null()).then(pl.lit("payout")).otherwise(pl.lit("adjustment")),
+        amount_fen=pl.col("payout_fen") - pl.col("recorded_fen").fill_null(0),
+    ).filter((pl.col("kind") == "payout") | (pl.col("amount_fen") != 0))
+    differs = pl.col("hifmi_fen").is_not_null() & (pl.col("hifmi_fen") != pl.col("payout_fen"))
+    above = pl.lit(False) if review_above_fen is None else pl.col("amount_fen") > review_above_fen
+    return frame.with_columns(
+        status=pl.when(pl.col("status_reason").is_not_null())
+        .then(pl.lit("rejected"))
+        .when(differs | above)
+        .then(pl.lit("review"))
+        .otherwise(pl.lit("approved")),
+        review_reason=pl.when(pl.col("status_reason").is_not_null())
+        .then(pl.col("status_reason"))
+        .when(differs)
+        .then(pl.lit("bureau_differs"))
+        .when(above)
+        .then(pl.lit("above_threshold"))
+        .otherwise(pl.lit("")),
+    )
+
+
+def _line_records(lines: pl.DataFrame, program_code: str, run_id: int) -> list[dict[str, object]]:
+    bands = sorted(
+        int(c.split("_")[1]) for c in lines.columns if c.startswith("band_") and c.endswith("_fen")
+    )
+    records = []
+    now = utc_now()
+    zero = 0
+    for row in lines.iter_rows(named=True):
+        computed = row.get("version") is not None
+        explained = [[row[f"band_{k}_fen"], row[f"band_{k}_bp"]] for k in bands] if computed else []
+        records.append(
+            {
+                "run_id": run_id,
+                "settlement_id": row["row_id"],
+                "person_id": row["person_key"],
+                "program_code": program_code,
+                "program_year": row["program_year"],
+                "kind": row["kind"],
+                "version": row["version"] if computed else "",
+                "param_hash": row["param_hash"] if computed else "",
+                "tilt": row.get("tilt"),
+                "base_fen": row["base_fen"],
+                "ytd_before_fen": row["ytd_before_fen"] if computed else zero,
+                "ytd_after_fen": row["ytd_after_fen"] if computed else zero,
+                "deductible_fen": row["deductible_fen"] if computed else zero,
+                "deductible_applied_fen": row["deductible_applied_fen"] if computed else zero,
+                "bands": json.dumps(explained),
+                "gross_e4": row["gross_e4"] if computed else zero,
+                "cap_fen": row.get("cap_fen"),
+                "cap_cut_fen": row["cap_cut_fen"] if computed else zero,
+                "due_fen": row["payout_fen"],
+                "amount_fen": row["amount_fen"],
+                "status": row["status"],
+                "review_reason": row["review_reason"],
+                "created_at": now,
+            }
+        )
+    return records
+
+
+def _store_accumulators(connection: Connection, program_code: str, computed: pl.DataFrame) -> None:
+    if computed.height == 0:
+        return
+    latest = computed.group_by(["person_key", "program_year"]).agg(
+        ytd_fen=pl.col("ytd_after_fen").last(),
+        due_fen=pl.col("payout_fen").sum(),
+        settlements=pl.len(),
+        last_setl_time=pl.col("settled_at").last(),
+        last_setl_id=pl.col("settlement_id").last(),
+    )
+    keys = latest.select("person_key", "program_year").rows()
+    table = Accumulator.__table__
+    for start in range(0, len(keys), data.IN_CHUNK):
+        part = keys[start : start + data.IN_CHUNK]
+        connection.execute(
+            sa.delete(table).where(
+                table.c.program_code == program_code,
+                sa.tuple_(table.c.person_id, table.c.program_year).in_(part),
+            )
+        )
+    connection.execute(
+        sa.insert(table),
+        [
+            {
+                "program_code": program_code,
+                "person_id": row["person_key"],
+                **{k: v for k, v in row.items() if k != "person_key"},
+            }
+            for row in latest.iter_rows(named=True)
+        ],
+    )

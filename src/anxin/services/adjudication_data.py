@@ -1,0 +1,129 @@
+"""Fetching what an adjudication run needs from the database, as Polars frames.
+
+"Fetch first, then compute": the run loads the settlements of the persons it touches and their
+stored result lines and accumulators in bulk, hands plain frames to the kernel, and writes back.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from anxin.store.schema import Accumulator, Adjudication, Enrollment, Settlement
+
+#: How many person ids go into one ``IN (...)`` list.
+IN_CHUNK = 5_000
+
+
+def _chunks(values: list[int], size: int = IN_CHUNK) -> list[list[int]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _frame(connection: Connection, statement: sa.Select, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    rows = connection.execute(statement).all()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+SETTLEMENT_SCHEMA: dict[str, pl.DataType] = {
+    "row_id": pl.Int64(),
+    "person_key": pl.Int64(),
+    "settlement_id": pl.String(),
+    "settled_at": pl.Datetime("us"),
+    "admitted_on": pl.Date(),
+    "discharged_on": pl.Date(),
+    "base_fen": pl.Int64(),
+    "hifmi_fen": pl.Int64(),
+    "vulnerable_group": pl.String(),
+    "reverses": pl.String(),
+}
+
+
+def pending_person_ids(connection: Connection, program_code: str) -> list[int]:
+    """Persons with at least one settlement not yet adjudicated under the program."""
+    done = sa.select(Adjudication.id).where(
+        Adjudication.settlement_id == Settlement.id, Adjudication.program_code == program_code
+    )
+    statement = (
+        sa.select(Settlement.person_id).where(~sa.exists(done)).distinct().order_by(Settlement.person_id)
+    )
+    return list(connection.execute(statement).scalars())
+
+
+def all_person_ids(connection: Connection) -> list[int]:
+    return list(
+        connection.execute(
+            sa.select(Settlement.person_id).distinct().order_by(Settlement.person_id)
+        ).scalars()
+    )
+
+
+def settlements_of(connection: Connection, person_ids: list[int]) -> pl.DataFrame:
+    """Every settlement of these persons. A reversal takes its original's dates and the opposite
+    of the original's base, so it cancels the original exactly."""
+    original = sa.orm.aliased(Settlement)
+    frames = []
+    for chunk in _chunks(person_ids):
+        statement = (
+            sa.select(
+                Settlement.id,
+                Settlement.person_id,
+                Settlement.setl_id,
+                Settlement.setl_time,
+                sa.func.coalesce(original.begndate, Settlement.begndate),
+                sa.func.coalesce(original.enddate, Settlement.enddate),
+                sa.case((original.id.is_not(None), -original.base_fen), else_=Settlement.base_fen),
+                Settlement.hifmi_fen,
+                Settlement.psn_idet_type,
+                Settlement.reverses_setl_id,
+            )
+            .outerjoin(original, original.setl_id == Settlement.reverses_setl_id)
+            .where(Settlement.person_id.in_(chunk))
+        )
+        frames.append(_frame(connection, statement, SETTLEMENT_SCHEMA))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=SETTLEMENT_SCHEMA)
+
+
+def recorded_due(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
+    """What each settlement of these persons is due so far: the sum of its result lines."""
+    frames = []
+    for chunk in _chunks(person_ids):
+        statement = (
+            sa.select(Adjudication.settlement_id, sa.func.sum(Adjudication.amount_fen), sa.func.count())
+            .where(Adjudication.program_code == program_code, Adjudication.person_id.in_(chunk))
+            .group_by(Adjudication.settlement_id)
+        )
+        frames.append(
+            _frame(
+                connection, statement, {"row_id": pl.Int64(), "recorded_fen": pl.Int64(), "lines": pl.Int64()}
+            )
+        )
+    schema = {"row_id": pl.Int64(), "recorded_fen": pl.Int64(), "lines": pl.Int64()}
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+def enrolled(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
+    frames = []
+    schema = {"person_key": pl.Int64(), "program_year": pl.Int32()}
+    for chunk in _chunks(person_ids):
+        statement = sa.select(Enrollment.person_id, Enrollment.year).where(
+            Enrollment.program_code == program_code, Enrollment.person_id.in_(chunk)
+        )
+        frames.append(_frame(connection, statement, schema))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+def accumulators_of(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
+    frames = []
+    schema = {
+        "person_key": pl.Int64(),
+        "program_year": pl.Int32(),
+        "ytd_fen": pl.Int64(),
+        "due_fen": pl.Int64(),
+    }
+    for chunk in _chunks(person_ids):
+        statement = sa.select(
+            Accumulator.person_id, Accumulator.program_year, Accumulator.ytd_fen, Accumulator.due_fen
+        ).where(Accumulator.program_code == program_code, Accumulator.person_id.in_(chunk))
+        frames.append(_frame(connection, statement, schema))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)

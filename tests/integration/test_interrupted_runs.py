@@ -1,0 +1,101 @@
+"""A run killed (SIGKILL) at random points and started again gives the uninterrupted result:
+every settlement adjudicated exactly once, totals equal to the batch kernel's."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from anxin.engine.critical_illness import compute
+from anxin.services.adjudication import adjudicate
+from anxin.store.program_files import resolve_program
+from anxin.store.schema import Adjudication, AdjudicationRun, Settlement
+from anxin.synth import generate_province
+from tests.conftest import TEST_KEY
+from tests.integration.factories import store_persons, store_settlements
+
+PROGRAM = resolve_program("taian-ci")
+
+
+def _province(database):
+    province = generate_province(persons=1500, seed=5, year=2023)
+    ids = store_persons(database, province.persons, program_code=PROGRAM.code, years=[2022, 2023, 2024])
+    store_settlements(database, province.settlements, ids)
+    return province
+
+
+def _expected(province) -> dict[str, int]:
+    s = province.settlements
+    table = s.select(
+        person_id=pl.col("psn_no"),
+        settlement_id=pl.col("setl_id"),
+        admitted_on=pl.col("begndate"),
+        discharged_on=pl.col("enddate"),
+        settled_at=pl.col("setl_time"),
+        base_fen=((pl.col("inscp_scp_amt") - pl.col("hifp_pay")) * 100).cast(pl.Int64),
+        vulnerable_group=pl.col("psn_idet_type"),
+    )
+    out = pl.from_arrow(compute(table.to_arrow(), PROGRAM))
+    return dict(zip(out["settlement_id"], out["payout_fen"], strict=True))
+
+
+def _lines(database) -> int:
+    with database.engine.connect() as c:
+        return c.execute(sa.select(sa.func.count()).select_from(Adjudication)).scalar_one()
+
+
+def _start(database) -> subprocess.Popen:
+    env = {**os.environ, "ANXIN_DATABASE_URL": database.settings.database_url, "ANXIN_SECRET_KEY": TEST_KEY}
+    command = [
+        sys.executable,
+        "-c",
+        "from anxin.cli import app; app()",
+        "adjudicate",
+        "-p",
+        PROGRAM.code,
+        "--chunk",
+        "20",
+    ]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.slow
+def test_killed_adjudication_resumes_to_the_same_result(database):
+    province = _province(database)
+    rng = random.Random(2023)
+    kills = 0
+    for _ in range(3):
+        before = _lines(database)
+        process = _start(database)
+        deadline = time.monotonic() + 60
+        while process.poll() is None and _lines(database) == before and time.monotonic() < deadline:
+            time.sleep(0.02)  # wait until this run is writing, then cut it off at a random moment
+        time.sleep(rng.uniform(0.0, 0.3))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait()
+    adjudicate(database, PROGRAM)  # finish whatever is left
+    with database.engine.connect() as c:
+        lines = c.execute(
+            sa.select(Settlement.setl_id, Adjudication.kind, Adjudication.amount_fen).join(
+                Adjudication, Adjudication.settlement_id == Settlement.id
+            )
+        ).all()
+        interrupted = c.execute(
+            sa.select(sa.func.count()).where(AdjudicationRun.status == "interrupted")
+        ).scalar_one()
+    expected = _expected(province)
+    assert kills >= 1 and interrupted >= 1  # it really was cut off mid-run
+    assert len(lines) == len(expected)  # one line per settlement: nothing counted twice
+    assert {kind for _, kind, _ in lines} == {"payout"}
+    assert {setl: amount for setl, _, amount in lines} == expected
+    assert adjudicate(database, PROGRAM, mode="full").lines == 0
