@@ -43,6 +43,9 @@ class RunSummary:
     review_lines: int
     rejected_lines: int
     amount_fen: int
+    #: Persons whose years were recomputed from all their settlements (the rest continued from
+    #: their stored accumulators).
+    recomputed_persons: int = 0
 
 
 def adjudicate(
@@ -66,11 +69,21 @@ def adjudicate(
             if mode == "incremental"
             else data.all_person_ids(connection)
         )
-    totals = {"lines": 0, "payout": 0, "adjustment": 0, "review": 0, "rejected": 0, "amount": 0}
+    totals = {
+        "lines": 0,
+        "payout": 0,
+        "adjustment": 0,
+        "review": 0,
+        "rejected": 0,
+        "amount": 0,
+        "recomputed": 0,
+    }
     for start in range(0, len(persons), chunk_persons):
         chunk = persons[start : start + chunk_persons]
         with db.engine.begin() as connection:
-            written = _adjudicate_chunk(connection, program, chunk, run_id, year, review_above_fen)
+            written = _adjudicate_chunk(
+                connection, program, chunk, run_id, year, review_above_fen, incremental=mode == "incremental"
+            )
         for key, value in written.items():
             totals[key] += value
         if progress:
@@ -129,6 +142,7 @@ def _finish_run(
         review_lines=totals["review"],
         rejected_lines=totals["rejected"],
         amount_fen=totals["amount"],
+        recomputed_persons=totals["recomputed"],
     )
 
 
@@ -139,30 +153,38 @@ def _adjudicate_chunk(
     run_id: int,
     year: int | None,
     review_above_fen: int | None,
+    incremental: bool,
 ) -> dict[str, int]:
-    settlements = data.settlements_of(connection, persons)
-    if settlements.height == 0:
-        return {}
-    rows = with_program_year(
-        settlements.with_columns(person_id=pl.col("person_key").cast(pl.String)), program.program_year
-    )
-    if year is not None:
-        rows = rows.filter(pl.col("program_year") == year)
     covered = data.enrolled(connection, program.code, persons).with_columns(covered=pl.lit(True))
-    rows = rows.join(covered, on=["person_key", "program_year"], how="left").with_columns(
-        pl.col("covered").fill_null(False)
-    )
-    computed = evaluate(accumulate(rows.filter("covered").drop("covered"), program.program_year), program)
-    outside = rows.filter(~pl.col("covered")).drop("covered")
-    targets = pl.concat([computed, outside], how="diagonal_relaxed").with_columns(
-        pl.col("payout_fen").fill_null(0),
-        status_reason=pl.when(pl.col("ytd_after_fen").is_null()).then(pl.lit("not_enrolled")),
-    )
-    recorded = data.recorded_due(connection, program.code, persons)
-    lines = _changed_lines(targets.join(recorded, on="row_id", how="left"), review_above_fen)
+    targets, computed = [], []
+    recompute = persons
+    if incremental:
+        pending = _in_years(
+            data.settlements_of(connection, persons, pending_for=program.code), program, year, covered
+        )
+        fast, recompute = _continuing(pending, data.accumulators_of(connection, program.code, persons))
+        if fast.height:
+            result, outside = _compute(fast, program)
+            targets += [result, outside]
+            computed.append(result)
+    if recompute:
+        rows = _in_years(data.settlements_of(connection, recompute), program, year, covered)
+        result, outside = _compute(rows, program)
+        recorded = data.recorded_due(connection, program.code, recompute)
+        targets += [
+            result.join(recorded, on="row_id", how="left"),
+            outside.join(recorded, on="row_id", how="left"),
+        ]
+        computed.append(result)
+    frame = pl.concat([t for t in targets if t.height], how="diagonal_relaxed") if targets else pl.DataFrame()
+    if frame.height == 0:
+        return {"recomputed": len(recompute)}
+    if "lines" not in frame.columns:
+        frame = frame.with_columns(lines=pl.lit(None, pl.Int64), recorded_fen=pl.lit(None, pl.Int64))
+    lines = _changed_lines(frame, review_above_fen)
     if lines.height:
         connection.execute(sa.insert(Adjudication), _line_records(lines, program.code, run_id))
-    _store_accumulators(connection, program.code, computed)
+    _store_accumulators(connection, program.code, pl.concat(computed, how="diagonal_relaxed"))
     return {
         "lines": lines.height,
         "payout": lines.filter(pl.col("kind") == "payout").height,
@@ -170,7 +192,56 @@ def _adjudicate_chunk(
         "review": lines.filter(pl.col("status") == "review").height,
         "rejected": lines.filter(pl.col("status") == "rejected").height,
         "amount": int(lines["amount_fen"].sum() or 0),
+        "recomputed": len(recompute),
     }
+
+
+def _in_years(
+    settlements: pl.DataFrame, program: Program, year: int | None, covered: pl.DataFrame
+) -> pl.DataFrame:
+    """Settlements with the program year they count in and whether the person is enrolled then."""
+    rows = with_program_year(
+        settlements.with_columns(person_id=pl.col("person_key").cast(pl.String)), program.program_year
+    )
+    if year is not None:
+        rows = rows.filter(pl.col("program_year") == year)
+    return rows.join(covered, on=["person_key", "program_year"], how="left").with_columns(
+        pl.col("covered").fill_null(False)
+    )
+
+
+def _continuing(pending: pl.DataFrame, accumulators: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
+    """Split new settlements into those that simply continue their person-year after its stored
+    accumulator (computed from the accumulator alone) and the persons whose years must be
+    recomputed from all their settlements: a reversal, or a settlement that arrives out of order."""
+    keyed = pending.join(accumulators, on=["person_key", "program_year"], how="left")
+    after_last = (
+        pl.col("last_setl_time").is_null()
+        | (pl.col("settled_at") > pl.col("last_setl_time"))
+        | (
+            (pl.col("settled_at") == pl.col("last_setl_time"))
+            & (pl.col("settlement_id") > pl.col("last_setl_id"))
+        )
+    )
+    continuing = pl.col("reverses").is_null() & after_last
+    recompute = keyed.filter(~continuing)["person_key"].unique().sort().to_list()
+    fast = keyed.filter(~pl.col("person_key").is_in(recompute)).with_columns(
+        opening_ytd_fen=pl.col("ytd_fen").fill_null(0),
+        prior_due_fen=pl.col("due_fen").fill_null(0),
+        prior_settlements=pl.col("settlements").fill_null(0),
+    )
+    return fast.drop("ytd_fen", "due_fen", "settlements", "last_setl_time", "last_setl_id"), recompute
+
+
+def _compute(rows: pl.DataFrame, program: Program) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Kernel results for enrolled rows; the others, unpaid, marked as not enrolled."""
+    result = evaluate(accumulate(rows.filter("covered").drop("covered"), program.program_year), program)
+    outside = (
+        rows.filter(~pl.col("covered"))
+        .drop("covered")
+        .with_columns(payout_fen=pl.lit(0, pl.Int64), status_reason=pl.lit("not_enrolled"))
+    )
+    return result.with_columns(status_reason=pl.lit(None, pl.String)), outside
 
 
 def _changed_lines(frame: pl.DataFrame, review_above_fen: int | None) -> pl.DataFrame:
@@ -240,10 +311,15 @@ def _line_records(lines: pl.DataFrame, program_code: str, run_id: int) -> list[d
 def _store_accumulators(connection: Connection, program_code: str, computed: pl.DataFrame) -> None:
     if computed.height == 0:
         return
+    if "prior_due_fen" not in computed.columns:
+        computed = computed.with_columns(
+            prior_due_fen=pl.lit(0, pl.Int64), prior_settlements=pl.lit(0, pl.Int64)
+        )
+    computed = computed.with_columns(pl.col("prior_due_fen", "prior_settlements").fill_null(0))
     latest = computed.group_by(["person_key", "program_year"]).agg(
         ytd_fen=pl.col("ytd_after_fen").last(),
-        due_fen=pl.col("payout_fen").sum(),
-        settlements=pl.len(),
+        due_fen=pl.col("prior_due_fen").first() + pl.col("payout_fen").sum(),
+        settlements=(pl.col("prior_settlements").first() + pl.len()).cast(pl.Int64),
         last_setl_time=pl.col("settled_at").last(),
         last_setl_id=pl.col("settlement_id").last(),
     )

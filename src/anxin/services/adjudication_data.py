@@ -58,9 +58,13 @@ def all_person_ids(connection: Connection) -> list[int]:
     )
 
 
-def settlements_of(connection: Connection, person_ids: list[int]) -> pl.DataFrame:
-    """Every settlement of these persons. A reversal takes its original's dates and the opposite
-    of the original's base, so it cancels the original exactly."""
+def settlements_of(
+    connection: Connection, person_ids: list[int], *, pending_for: str | None = None
+) -> pl.DataFrame:
+    """Every settlement of these persons (only those not yet adjudicated under ``pending_for``).
+
+    A reversal takes its original's dates and the opposite of the original's base, so it cancels
+    the original exactly."""
     original = sa.orm.aliased(Settlement)
     frames = []
     for chunk in _chunks(person_ids):
@@ -80,6 +84,11 @@ def settlements_of(connection: Connection, person_ids: list[int]) -> pl.DataFram
             .outerjoin(original, original.setl_id == Settlement.reverses_setl_id)
             .where(Settlement.person_id.in_(chunk))
         )
+        if pending_for is not None:
+            done = sa.select(Adjudication.id).where(
+                Adjudication.settlement_id == Settlement.id, Adjudication.program_code == pending_for
+            )
+            statement = statement.where(~sa.exists(done))
         frames.append(_frame(connection, statement, SETTLEMENT_SCHEMA))
     return pl.concat(frames) if frames else pl.DataFrame(schema=SETTLEMENT_SCHEMA)
 
@@ -113,17 +122,29 @@ def enrolled(connection: Connection, program_code: str, person_ids: list[int]) -
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
+ACCUMULATOR_SCHEMA: dict[str, pl.DataType] = {
+    "person_key": pl.Int64(),
+    "program_year": pl.Int32(),
+    "ytd_fen": pl.Int64(),
+    "due_fen": pl.Int64(),
+    "settlements": pl.Int64(),
+    "last_setl_time": pl.Datetime("us"),
+    "last_setl_id": pl.String(),
+}
+
+
 def accumulators_of(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
+    """The stored year-to-date of these persons' program years, and the last settlement in it."""
     frames = []
-    schema = {
-        "person_key": pl.Int64(),
-        "program_year": pl.Int32(),
-        "ytd_fen": pl.Int64(),
-        "due_fen": pl.Int64(),
-    }
     for chunk in _chunks(person_ids):
         statement = sa.select(
-            Accumulator.person_id, Accumulator.program_year, Accumulator.ytd_fen, Accumulator.due_fen
+            Accumulator.person_id,
+            Accumulator.program_year,
+            Accumulator.ytd_fen,
+            Accumulator.due_fen,
+            Accumulator.settlements,
+            Accumulator.last_setl_time,
+            Accumulator.last_setl_id,
         ).where(Accumulator.program_code == program_code, Accumulator.person_id.in_(chunk))
-        frames.append(_frame(connection, statement, schema))
-    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+        frames.append(_frame(connection, statement, ACCUMULATOR_SCHEMA))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=ACCUMULATOR_SCHEMA)
