@@ -1,0 +1,69 @@
+"""`anxin report …`: the program year's figures as tables, a summary paragraph and exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from anxin.cli.common import console, fail
+from anxin.cli.payments_cli import ActorOption, CodeOption, YearOption, actor_name
+from anxin.domain.errors import AnxinError
+from anxin.domain.money import format_ratio, format_yuan
+
+app = typer.Typer(help="项目年度报表 / program reports", no_args_is_help=True, add_completion=False)
+
+
+@app.command("year")
+def year_report(
+    program: CodeOption,
+    year: YearOption,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="导出 XLSX（每表一页）或 CSV（每表一个文件）/ export file"),
+    ] = None,
+    actor: ActorOption = None,
+) -> None:
+    """项目年度数据：参保、赔付人数与人次、金额、地市/医院等级/人员类别占比、支付用时 / the year's figures."""
+    from anxin.services.report_export import export_report, overview_rows
+    from anxin.services.reports import program_year_report, summary_zh
+    from anxin.store.database import open_database
+
+    try:
+        db = open_database()
+        with console.status("汇总 / summing…"):
+            report = program_year_report(db, program, year)
+        written = export_report(report, out, db=db, actor=actor_name(actor)) if out else []
+    except AnxinError as error:
+        fail(error)
+    overview = Table("指标 Item", "数值 Value", "单位 Unit", title=f"{report.program_name} {year}年度 / year")
+    for item, value, unit in overview_rows(report, grouping=True)[2:-1]:
+        overview.add_row(item, value, unit)
+    console.print(overview)
+    for title, shares in (
+        ("按地市 / by city", report.by_city),
+        ("按医院等级 / by hospital tier", report.by_tier),
+        ("按人员类别 / by vulnerable status", report.by_vulnerable),
+    ):
+        table = Table(
+            "分组 Group",
+            "结算笔数 Settlements",
+            "赔付人次 Person-times",
+            "赔付金额 Paid (元)",
+            "金额占比 Share",
+            title=title,
+        )
+        for share in shares:
+            table.add_row(
+                share.label,
+                f"{share.settlements:,}",
+                f"{share.person_times:,}",
+                format_yuan(share.paid_fen),
+                format_ratio(share.paid_share_bp),
+            )
+        console.print(table)
+    console.print(summary_zh(report), highlight=False)
+    for path in written:
+        console.print(f"已导出 / exported: {path}")
