@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import polars as pl
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from anxin.cli import app
+from anxin.store.config import load_settings
+from anxin.store.database import open_database
+from anxin.store.schema import Adjudication, Payment, Person
 
 runner = CliRunner()
 
 
-def test_demo_runs_a_program_year(tmp_path):
-    result = runner.invoke(app, ["demo", "--persons", "3000", "--dir", str(tmp_path)])
+def test_demo_runs_a_program_year_on_the_embedded_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANXIN_DATA_DIR", str(tmp_path / "data"))
+    for name in ("ANXIN_DATABASE_URL", "ANXIN_SECRET_KEY", "ANXIN_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    result = runner.invoke(app, ["demo", "--persons", "3000", "--dir", str(tmp_path / "files")])
     assert result.exit_code == 0, result.output
     text = result.output
-    assert "2023年度，泰安市城乡居民大病保险为" in text
+    assert "2023年度，泰安市城乡居民大病保险参保3000人" in text
     assert "按城市 / by city" in text and "按医院等级 / by hospital tier" in text
     assert "本次大病保险赔付" in text  # the largest payout, explained
-    results = pl.read_parquet(tmp_path / "results.parquet")
-    assert results.height > 3000
-    assert results["payout"].sum() > 0
+    assert (tmp_path / "data" / "anxin.db").exists() and (tmp_path / "data" / "secret.key").exists()
+    db = open_database(load_settings())
+    with db.engine.connect() as c:
+        persons = c.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one()
+        paid = c.execute(sa.select(sa.func.count()).select_from(Payment)).scalar_one()
+        lines = c.execute(sa.select(sa.func.count()).select_from(Adjudication)).scalar_one()
+    db.dispose()
+    assert persons == 3000 and paid > 0 and lines > 3000
+    again = runner.invoke(app, ["demo", "--persons", "3000", "--dir", str(tmp_path / "files")])
+    assert again.exit_code == 0, again.output
+    assert "此前已导入" in again.output and "无新增 / nothing new" in again.output
 
 
 def test_synth_then_calc_from_csv(tmp_path):

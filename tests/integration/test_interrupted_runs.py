@@ -99,3 +99,52 @@ def test_killed_adjudication_resumes_to_the_same_result(database):
     assert {kind for _, kind, _ in lines} == {"payout"}
     assert {setl: amount for setl, _, amount in lines} == expected
     assert adjudicate(database, PROGRAM, mode="full").lines == 0
+
+
+@pytest.mark.slow
+def test_killed_payment_runs_pay_each_line_once_and_keep_the_ledger_balanced(database):
+    from anxin.services.ledger import assert_balanced, trial_balance
+    from anxin.services.payments import pay
+    from anxin.store.schema import Payment
+
+    _province(database)
+    adjudicate(database, PROGRAM)
+    env = {**os.environ, "ANXIN_DATABASE_URL": database.settings.database_url, "ANXIN_SECRET_KEY": TEST_KEY}
+    rng = random.Random(7)
+    for attempt in range(4):
+        command = [
+            sys.executable,
+            "-c",
+            "from anxin.cli import app; app()",
+            "pay",
+            "batch",
+            "-p",
+            PROGRAM.code,
+            "--limit",
+            "500",
+            "--actor",
+            f"attempt-{attempt}",
+        ]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.8, 2.5))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        process.wait()
+    pay(database, PROGRAM.code, actor="finance")  # whatever is left
+    with database.engine.connect() as c:
+        payable = c.execute(
+            sa.select(sa.func.count(), sa.func.sum(Adjudication.amount_fen)).where(
+                Adjudication.status == "approved", Adjudication.amount_fen != 0
+            )
+        ).one()
+        paid = c.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.count(sa.distinct(Payment.adjudication_id)),
+                sa.func.sum(Payment.amount_fen),
+            )
+        ).one()
+    assert paid[0] == paid[1] == payable[0]  # every approved line paid, none twice
+    assert paid[2] == payable[1]
+    assert_balanced(database)
+    assert trial_balance(database)[f"claims_expense:{PROGRAM.code}"] == payable[1]

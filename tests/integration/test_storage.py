@@ -47,18 +47,18 @@ def test_id_numbers_are_encrypted_and_hashed_with_derived_keys():
 def test_missing_key_is_a_clear_error_outside_the_embedded_default(tmp_path):
     production = load_settings({"ANXIN_DATA_DIR": str(tmp_path), "ANXIN_ENV": "production"})
     with pytest.raises(MissingKey) as caught:
-        secret_key(production, {})
+        secret_key(production)
     assert "ANXIN_SECRET_KEY" in caught.value.zh
     postgres = load_settings(
         {"ANXIN_DATABASE_URL": "postgresql://x@localhost/y", "ANXIN_DATA_DIR": str(tmp_path)}
     )
     with pytest.raises(MissingKey):
-        secret_key(postgres, {})
+        secret_key(postgres)
     assert not (tmp_path / "secret.key").exists()
 
 
 def test_embedded_default_creates_a_private_key_once(tmp_path):
     settings = load_settings({"ANXIN_DATA_DIR": str(tmp_path)})
-    first = secret_key(settings, {})
-    assert secret_key(settings, {}) == first
+    first = secret_key(settings)
+    assert secret_key(settings) == first
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600

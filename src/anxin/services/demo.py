@@ -1,4 +1,4 @@
-"""``anxin demo``: a synthetic province through a whole program year, with a summary to read.
+"""``anxin demo``: a synthetic province through a whole program year on the database, summarized.
 
 The province's settlement file also carries the bureau's own critical-illness figure
 (``hifmi_pay``), simulated as our payout with a small share deliberately off, so the demo shows
@@ -11,19 +11,26 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import sqlalchemy as sa
 from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from anxin.domain.money import format_yuan, format_yuan_cn
+from anxin.domain.money import format_ratio, format_yuan
 from anxin.domain.programs import Program
-from anxin.domain.vulnerability import VulnerableGroup
-from anxin.services.calculate import adjudicate, explanation_of, summarize
-from anxin.services.result_columns import result_frame
+from anxin.services.adjudication import adjudicate
+from anxin.services.calculate import adjudicate as compute_file
+from anxin.services.imports import import_persons, import_settlements
+from anxin.services.payments import pay
+from anxin.services.reconciliation import reconcile
+from anxin.services.reports import program_year_report, summary_zh
 from anxin.services.settlement_files import read_settlements
+from anxin.services.stored_explanations import explain_stored
+from anxin.store.database import open_database
 from anxin.store.program_files import resolve_program
+from anxin.store.schema import Adjudication, Settlement
 from anxin.store.tabular import write_table
-from anxin.synth import SHANDONG_CITIES, write_province_chunked
+from anxin.synth import write_province_chunked
 
 #: Share of settlements whose simulated bureau figure differs from ours.
 BUREAU_ERROR_SHARE = 0.002
@@ -58,7 +65,7 @@ def synthesize(
 def with_bureau_payouts(settlements_path: Path, program: Program, seed: int) -> Path:
     """Add a simulated ``hifmi_pay`` (our payout, a few deliberately off) and write it beside."""
     settlements = read_settlements(settlements_path)
-    results = adjudicate(settlements, program)
+    results = compute_file(settlements, program)
     rng = np.random.default_rng(seed)
     off = rng.random(results.height) < BUREAU_ERROR_SHARE
     nudge = rng.integers(-5_000, 5_000, results.height) * off
@@ -75,69 +82,121 @@ def with_bureau_payouts(settlements_path: Path, program: Program, seed: int) -> 
 def run_demo(
     workdir: Path, *, persons: int, program: str, seed: int, console: Console | None = None
 ) -> Group:
+    """The whole program year on the configured database (the embedded SQLite file by default):
+    synthesize, import, adjudicate, pay, reconcile and report."""
     chosen = resolve_program(program)
     year = chosen.versions[-1].effective_from.year
     workdir.mkdir(parents=True, exist_ok=True)
     paths = synthesize(
         workdir / f"province-{persons}-{seed}", persons=persons, seed=seed, year=year, console=console
     )
-    if console:
-        console.print("模拟医保经办机构的大病保险支付记录 / simulating the bureau's hifmi_pay…")
+    _say(console, "模拟医保经办机构的大病保险支付记录 / simulating the bureau's hifmi_pay…")
     bureau_file = with_bureau_payouts(paths["settlements"], chosen, seed)
+    db = open_database()
+    try:
+        with _progress(console) as progress:
+            task = progress.add_task("导入参保人 / importing persons", total=None)
+            people = import_persons(
+                db,
+                paths["persons"],
+                program_code=chosen.code,
+                year=year,
+                actor="demo",
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+            task = progress.add_task("导入结算 / importing settlements", total=None)
+            claims = import_settlements(
+                db,
+                bureau_file,
+                actor="demo",
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+            task = progress.add_task("理算 / adjudicating (persons)", total=None)
+            run = adjudicate(
+                db,
+                chosen,
+                actor="demo",
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        batch = pay(db, chosen.code, payee="fund", actor="demo")
+        report = program_year_report(db, chosen.code, year)
+        reconciliation = reconcile(db, chosen.code, year)
+        largest = _largest_payout(db, chosen.code, year)
+        explanation = explain_stored(db, chosen, largest) if largest else None
+    finally:
+        db.dispose()
+    return _report(chosen, year, people, claims, run, batch, report, reconciliation, explanation, db)
+
+
+def _say(console: Console | None, text: str) -> None:
     if console:
-        console.print(f"按 {chosen.name_zh} 计算全年 / computing the year…")
-    settlements = read_settlements(bureau_file)
-    results = adjudicate(settlements, chosen)
-    out = write_table(result_frame(results, chosen, settlements), workdir / "results.parquet")
-    summary = summarize(results, bureau=True, output=out)
-    return _report(results, chosen, summary, year, paths["persons"])
+        console.print(text)
 
 
-def _report(results: pl.DataFrame, program: Program, summary, year: int, persons_path: Path) -> Group:  # type: ignore[no-untyped-def]
-    in_year = results.filter(pl.col("program_year") == year)
-    insured = pl.scan_parquet(persons_path).select(pl.len()).collect().item()
-    paid = in_year.filter(pl.col("payout_fen") != 0)
-    person_times = paid.height
-    headline = (
-        f"{year}年度，{program.name_zh}为 {paid['person_id'].n_unique():,} 人、{person_times:,} 人次"
-        f"提供赔款 {format_yuan_cn(int(paid['payout_fen'].sum()))}（参保 {insured:,} 人）。"
+def _largest_payout(db, program_code: str, year: int) -> str | None:  # type: ignore[no-untyped-def]
+    with db.engine.connect() as connection:
+        return connection.execute(
+            sa.select(Settlement.setl_id)
+            .join(Adjudication, Adjudication.settlement_id == Settlement.id)
+            .where(Adjudication.program_code == program_code, Adjudication.program_year == year)
+            .order_by(Adjudication.due_fen.desc(), Settlement.setl_id)
+            .limit(1)
+        ).scalar()
+
+
+def _report(program, year, people, claims, run, batch, report, reconciliation, explanation, db) -> Group:  # type: ignore[no-untyped-def]
+    steps = Table("步骤 Step", "结果 Result", title=f"{program.name_zh} {year} 年度演示 / demo")
+    steps.add_row("数据库 database", db.engine.url.render_as_string(hide_password=True))
+    steps.add_row("导入参保人 persons imported", _imported(people))
+    steps.add_row("导入结算 settlements imported", _imported(claims))
+    steps.add_row(
+        "理算 adjudication",
+        f"批次 {run.run_id}：新赔付 {run.payout_lines:,} 行，调整 {run.adjustment_lines:,} 行，"
+        f"待复核 {run.review_lines:,}，拒付 {run.rejected_lines:,}",
     )
-    overview = Table("项目 Item", "数值 Value", title=f"{program.name_zh} {year} 年度 / program year {year}")
-    overview.add_row("参保人数 insured persons", f"{insured:,}")
-    overview.add_row("结算笔数 settlements", f"{in_year.height:,}")
-    overview.add_row("赔付人次 paid person-times", f"{person_times:,}")
-    overview.add_row("合规自付费用 eligible owed (元)", format_yuan(int(in_year["base_fen"].sum())))
-    overview.add_row("大病保险赔付 paid (元)", format_yuan(int(in_year["payout_fen"].sum())))
-    overview.add_row("与医保记录不一致 differ from hifmi_pay", f"{summary.bureau_differences:,}")
-    overview.add_row("结果文件 output", str(summary.output))
-
-    by_city = (
-        paid.with_columns(city=pl.col("insuplc_admdvs").str.slice(0, 4) + "00")
-        .group_by("city")
-        .agg(times=pl.len(), fen=pl.col("payout_fen").sum())
-        .sort("fen", descending=True)
+    steps.add_row(
+        "支付 payment batch",
+        f"{batch.payments:,} 笔，{format_yuan(batch.total_fen)} 元"
+        if batch.batch_id
+        else "无新增 / nothing new",
     )
-    cities = Table("城市 City", "人次 Times", "赔付 Paid (元)", title="按城市 / by city")
-    for city, times, fen in by_city.iter_rows():
-        cities.add_row(SHANDONG_CITIES.get(city, city), f"{times:,}", format_yuan(fen))
-
-    by_tier = paid.group_by("hosp_lv").agg(times=pl.len(), fen=pl.col("payout_fen").sum()).sort("hosp_lv")
-    tiers = Table("医院等级 Tier", "人次 Times", "赔付 Paid (元)", title="按医院等级 / by hospital tier")
-    for tier, times, fen in by_tier.iter_rows():
-        tiers.add_row(f"{tier} 级", f"{times:,}", format_yuan(fen))
-
-    by_group = paid.group_by("vulnerable_group").agg(times=pl.len(), fen=pl.col("payout_fen").sum())
-    groups = Table(
-        "人员类别 Group", "人次 Times", "赔付 Paid (元)", title="按人员类别 / by vulnerable status"
+    steps.add_row(
+        "对账 reconciliation",
+        f"比对 {reconciliation.compared:,}，一致 {reconciliation.matched:,}，不一致 {reconciliation.differing:,}",
     )
-    for group, times, fen in by_group.sort("fen", descending=True).iter_rows():
-        groups.add_row(
-            VulnerableGroup(group).label_zh if group else "一般人员", f"{times:,}", format_yuan(fen)
-        )
-
-    parts: list[object] = [headline, overview, cities, tiers, groups]
-    if paid.height:
-        largest = paid.sort("payout_fen", descending=True).row(0, named=True)
-        explanation = explanation_of(largest, program)
+    figures = Table("指标 Figure", "数值 Value", title="年度数据 / the year's figures")
+    figures.add_row("参保人数 insured", f"{report.insured:,}")
+    figures.add_row("结算笔数 settlements", f"{report.settlements:,}")
+    figures.add_row("赔付人数 claimants", f"{report.claimants:,}")
+    figures.add_row("赔付人次 person-times", f"{report.person_times:,}")
+    figures.add_row("合规自付费用 eligible cost (元)", format_yuan(report.eligible_fen))
+    figures.add_row("赔付金额 paid (元)", format_yuan(report.paid_fen))
+    figures.add_row("人均赔付 per claimant (元)", format_yuan(report.average_per_claimant_fen))
+    figures.add_row("待复核 in review", f"{report.review_lines:,} 笔 / {format_yuan(report.review_fen)} 元")
+    breakdowns = [
+        _shares("按城市 / by city", "城市 City", report.by_city),
+        _shares("按医院等级 / by hospital tier", "医院等级 Tier", report.by_tier),
+        _shares("按人员类别 / by vulnerable status", "人员类别 Group", report.by_vulnerable),
+    ]
+    parts: list[object] = [summary_zh(report), steps, figures, *breakdowns]
+    if explanation is not None:
         parts += ["最大一笔赔付的解释 / the largest payout, explained:", *explanation.lines_zh()]
     return Group(*parts)  # type: ignore[arg-type]
+
+
+def _shares(title: str, heading: str, shares) -> Table:  # type: ignore[no-untyped-def]
+    table = Table(heading, "人次 Times", "赔付 Paid (元)", "占比 Share", title=title)
+    for share in shares:
+        table.add_row(
+            share.label,
+            f"{share.person_times:,}",
+            format_yuan(share.paid_fen),
+            format_ratio(share.paid_share_bp),
+        )
+    return table
+
+
+def _imported(summary) -> str:  # type: ignore[no-untyped-def]
+    if summary.already_imported:
+        return f"此前已导入，未改变 / already imported ({summary.rows:,} 行)"
+    return f"{summary.rows:,} 行：新增 {summary.inserted:,}，未变 {summary.unchanged:,}"

@@ -53,6 +53,7 @@ FIELDS: tuple[SettlementField, ...] = (
     SettlementField("fixmedins_code", FieldKind.TEXT, "定点医药机构编号", ("医院编码", "医疗机构编码")),
     SettlementField("hosp_lv", FieldKind.TEXT, "医院等级", ()),
     SettlementField("insuplc_admdvs", FieldKind.TEXT, "参保地医保区划", ("参保地",)),
+    SettlementField("reverses_setl_id", FieldKind.TEXT, "原结算ID", ("被冲销结算ID", "冲销原结算ID")),
 )
 BY_NAME = {f.name: f for f in FIELDS}
 

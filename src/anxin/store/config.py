@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from anxin.domain.errors import AnxinError
@@ -28,6 +28,8 @@ class Settings:
     data_dir: Path
     production: bool
     key_source: str
+    #: The key's text when it came from the environment (never shown in a repr).
+    key_text: str = field(default="", repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -45,14 +47,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         source = env["ANXIN_KEY_FILE"]
     else:
         source = ""
-    return Settings(database_url=url, data_dir=data_dir, production=production, key_source=source)
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        production=production,
+        key_source=source,
+        key_text=env.get("ANXIN_SECRET_KEY", ""),
+    )
 
 
-def secret_key(settings: Settings, environ: dict[str, str] | None = None) -> bytes:
+def secret_key(settings: Settings) -> bytes:
     """The master key, or :class:`MissingKey` explaining how to provide one."""
-    env = os.environ if environ is None else environ
     if settings.key_source == "env":
-        return _decode(env["ANXIN_SECRET_KEY"], "ANXIN_SECRET_KEY")
+        return _decode(settings.key_text, "ANXIN_SECRET_KEY")
     if settings.key_source:
         return _decode(Path(settings.key_source).read_text().strip(), settings.key_source)
     if settings.embedded and not settings.production:

@@ -1,0 +1,185 @@
+"""``anxin import …``: load persons (with their enrolment) and settlements into the database."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from anxin.cli.common import console, errors, fail
+from anxin.domain.errors import AnxinError
+
+if TYPE_CHECKING:
+    from anxin.services.imports import ImportSummary
+    from anxin.store.database import Database
+
+app = typer.Typer(
+    help="导入参保人员、参保登记与结算数据（CSV/XLSX/Parquet，整文件要么全部导入要么全部拒绝）"
+    " / import persons, enrolments and settlements (all or nothing per file)",
+    no_args_is_help=True,
+)
+
+FileArgument = Annotated[
+    Path,
+    typer.Argument(help="数据文件 CSV/XLSX/Parquet（可用中文表头）/ data file (Chinese headers accepted)"),
+]
+ErrorsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--errors", help="有错误行时写出错误报告（.xlsx 或 .csv）/ write rejected rows to this file"
+    ),
+]
+ActorOption = Annotated[
+    str | None, typer.Option("--actor", help="操作人（记入审计日志，默认当前系统用户）/ who imports (audit)")
+]
+
+
+def _actor(actor: str | None) -> str:
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "system"
+
+
+def _database() -> Database:
+    from anxin.store.database import open_database
+
+    try:
+        return open_database()
+    except AnxinError as error:
+        fail(error)
+
+
+def _run(job, errors_report: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """Run an import with a progress bar; show its summary, or its problems and where they are kept."""
+    db = _database()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("校验并写入 / validating and writing", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total or None)
+
+            summary = job(db, progress)
+    except AnxinError as error:
+        import_id = getattr(error, "import_id", None)
+        if import_id is not None:
+            errors.print(
+                f"已记录为被拒绝的导入批次 {import_id}，可用 `anxin import problems {import_id}` 查看"
+                f" / recorded as rejected import {import_id}"
+            )
+        fail(error, errors_report)
+    finally:
+        db.dispose()
+    _print_summary(summary)
+
+
+@app.command()
+def persons(
+    file: FileArgument,
+    program: Annotated[str, typer.Option("--program", "-p", help="参保的项目代码 / program code")],
+    year: Annotated[int, typer.Option("--year", "-y", help="参保年度 / program year")],
+    funder: Annotated[
+        str,
+        typer.Option(
+            help="缴费来源（文件未给出时）：政府/个人/捐助/单位 / government, individual, donor, employer"
+        ),
+    ] = "government",
+    premium: Annotated[str, typer.Option(help="缴费金额（元，文件未给出时）/ premium in yuan")] = "0",
+    errors_report: ErrorsOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """导入参保人员并登记其参保年度 / import persons and enrol them in a program year.
+
+    至少需要「证件号码/身份证号」列；可选：人员编号、姓名、性别、出生日期、联系电话、地址、行政区划、
+    困难人员类别、缴费金额、户编号、村、学校、单位。身份证号码只加密保存。
+    """
+    from anxin.services.imports import import_persons
+
+    who = _actor(actor)
+    _run(
+        lambda db, progress: import_persons(
+            db,
+            file,
+            program_code=program,
+            year=year,
+            funder=funder,
+            premium=premium,
+            actor=who,
+            progress=progress,
+        ),
+        errors_report,
+    )
+
+
+@app.command()
+def settlements(file: FileArgument, errors_report: ErrorsOption = None, actor: ActorOption = None) -> None:
+    """导入医保结算数据（须先导入参保人员）/ import settlement records (persons must be imported first).
+
+    字段用国家医保平台字段名或中文表头（结算ID、人员编号、结算时间、符合政策范围金额…）；
+    冲销记录在「原结算ID」列写明被冲销的结算。
+    """
+    from anxin.services.imports import import_settlements
+
+    who = _actor(actor)
+    _run(lambda db, progress: import_settlements(db, file, actor=who, progress=progress), errors_report)
+
+
+@app.command()
+def problems(
+    import_id: Annotated[int, typer.Argument(help="导入批次编号 / import batch number")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="写出错误报告（.xlsx 或 .csv）/ write the report")
+    ] = None,
+) -> None:
+    """查看（并下载）一次导入被拒绝的行 / list (and save) the rejected rows of an import."""
+    from anxin.domain.errors import InvalidRows
+    from anxin.services.error_report import write_error_report
+    from anxin.services.imports import import_batch, import_problems
+
+    db = _database()
+    try:
+        batch = import_batch(db, import_id)
+        found = import_problems(db, import_id)
+    except AnxinError as error:
+        fail(error)
+    finally:
+        db.dispose()
+    console.print(f"导入批次 {batch.id}（{batch.kind}，{batch.file_name}）：{batch.status}", highlight=False)
+    if not found:
+        console.print("该批次没有被拒绝的行 / this import has no problems")
+        return
+    table = Table(
+        "行 Row", "列 Column", "值 Value", "原因 Reason", title=f"{batch.problems} 处问题 / problems"
+    )
+    for problem in found[:50]:
+        table.add_row(
+            str(problem.row), problem.column, problem.value, f"{problem.reason_zh}\n{problem.reason_en}"
+        )
+    console.print(table)
+    if out is not None:
+        written = write_error_report(InvalidRows(batch.file_name, found, batch.problems), out)
+        console.print(f"错误报告 / error report: {written}")
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    if summary.already_imported:
+        console.print(summary.note_zh, highlight=False)
+        console.print(summary.note_en, style="dim", highlight=False)
+    table = Table(
+        "项目 Item", "数值 Value", title=f"导入批次 {summary.import_id} / import {summary.import_id}"
+    )
+    table.add_row("文件 file", summary.file_name)
+    table.add_row("行数 rows", f"{summary.rows:,}")
+    table.add_row("新增 inserted", f"{summary.inserted:,}")
+    table.add_row("未变（已导入）unchanged", f"{summary.unchanged:,}")
+    for name, count in summary.counts.items():
+        table.add_row(f"  写入 {name}", f"{count:,}")
+    console.print(table)

@@ -1,0 +1,22 @@
+"""Imports of persons (with their enrolment) and settlements from CSV, Excel and Parquet files.
+
+All or nothing per file; idempotent (a file's hash, each row's natural key); rejected rows kept as
+the import's problems (row, column, masked value, reason in Chinese and English); bulk writes
+(``COPY`` on PostgreSQL); one audit entry per import; ID numbers stored only protected.
+"""
+
+from anxin.services.imports.batches import ImportSummary, UnknownImport, import_batch, import_problems
+from anxin.services.imports.persons import import_persons
+from anxin.services.imports.runner import ImportConflict, Progress
+from anxin.services.imports.settlements import import_settlements
+
+__all__ = [
+    "ImportConflict",
+    "ImportSummary",
+    "Progress",
+    "UnknownImport",
+    "import_batch",
+    "import_persons",
+    "import_problems",
+    "import_settlements",
+]
