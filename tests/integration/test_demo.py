@@ -57,3 +57,9 @@ def test_synth_then_calc_from_csv(tmp_path):
 def test_synth_refuses_sizes_out_of_range(tmp_path):
     result = runner.invoke(app, ["synth", "-o", str(tmp_path), "--persons", "5"])
     assert result.exit_code == 2
+
+
+def test_every_area_is_on_the_command_line():
+    result = runner.invoke(app, ["--help"])
+    for command in ("calc", "explain", "synth", "demo", "programs", "db", "import", "adjudicate", "pay", "report"):
+        assert f" {command} " in result.output, command
