@@ -160,19 +160,23 @@ def test_excel_with_chinese_headers_households_groups_and_legacy_ids(database, t
             "困难人员类别": ["低保对象", ""],
             "缴费金额": ["380.00", ""],
             "户编号": ["H1", "H1"],
-            "村": ["大王庄村", "大王庄村"],
+            "村": ["大王庄村", ""],
         }
     )
     summary = import_persons(
         database, write(roster, tmp_path / "花名册.xlsx"), program_code="basic", year=YEAR, premium="350.5"
     )
+    same = import_persons(
+        database, write(roster, tmp_path / "花名册.csv"), program_code="basic", year=YEAR, premium="350.5"
+    )
+    assert (same.already_imported, same.inserted, same.unchanged) == (False, 0, 2)
     assert summary.counts == {
         "households": 1,
         "groups": 1,
         "persons": 2,
         "enrollments": 2,
         "vulnerable_statuses": 1,
-        "group_members": 2,
+        "group_members": 1,
     }
     with database.session() as session:
         carol = session.scalars(
@@ -190,7 +194,7 @@ def test_excel_with_chinese_headers_households_groups_and_legacy_ids(database, t
         dt.date(YEAR, 1, 1),
         None,
     )
-    assert (group.kind, group.name, enrolment_groups) == ("village", "大王庄村", {group.id})
+    assert (group.kind, group.name, enrolment_groups) == ("village", "大王庄村", {group.id, None})
 
     sheet = pl.DataFrame(
         {

@@ -23,7 +23,7 @@ ProgramOption = Annotated[
 
 
 def fail(error: AnxinError, report: Path | None = None) -> NoReturn:
-    errors.print(f"[bold red]错误 / Error[/] [{error.code}]")
+    errors.print(f"[bold red]错误 / Error[/] \\[{error.code}]")
     errors.print(error.zh)
     errors.print(error.en, style="dim")
     if isinstance(error, InvalidRows):

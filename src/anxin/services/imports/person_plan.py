@@ -180,7 +180,9 @@ def compare(
         .alias("enrol_group")
     )
     rows = rows.join(enrol_group, on="source_row", how="left").with_columns(
-        enrol_group_id=pl.col("enrol_group").replace_strict(group_ids, default=-1, return_dtype=pl.Int64)
+        enrol_group_id=pl.when(pl.col("enrol_group").is_not_null()).then(
+            pl.col("enrol_group").replace_strict(group_ids, default=-1, return_dtype=pl.Int64)
+        )
     )
     rows = rows.with_columns(
         funder=pl.col("funder").fill_null(enrolment.funder)
