@@ -12,7 +12,6 @@ killed at any point and started again produces the same lines as an uninterrupte
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from anxin.domain.programs import Program
 from anxin.engine.critical_illness import accumulate, evaluate, with_program_year
 from anxin.services import adjudication_data as data
 from anxin.store.audit import record
+from anxin.store.bulk import bulk_insert
 from anxin.store.database import Database
 from anxin.store.schema import Accumulator, Adjudication, AdjudicationRun
 from anxin.store.schema.base import utc_now
@@ -183,7 +183,7 @@ def _adjudicate_chunk(
         frame = frame.with_columns(lines=pl.lit(None, pl.Int64), recorded_fen=pl.lit(None, pl.Int64))
     lines = _changed_lines(frame, review_above_fen)
     if lines.height:
-        connection.execute(sa.insert(Adjudication), _line_records(lines, program.code, run_id))
+        bulk_insert(connection, Adjudication.__table__, _line_frame(lines, program.code, run_id))
     _store_accumulators(connection, program.code, pl.concat(computed, how="diagonal_relaxed"))
     return {
         "lines": lines.height,
@@ -268,44 +268,47 @@ def _changed_lines(frame: pl.DataFrame, review_above_fen: int | None) -> pl.Data
     )
 
 
-def _line_records(lines: pl.DataFrame, program_code: str, run_id: int) -> list[dict[str, object]]:
+def _line_frame(lines: pl.DataFrame, program_code: str, run_id: int) -> pl.DataFrame:
+    """Result lines as rows of ``adjudications``, built column-wise for a bulk write."""
+    lines = lines.with_columns(
+        pl.col(name).cast(pl.String) for name in ("version", "param_hash", "tilt") if name in lines.columns
+    )
     bands = sorted(
         int(c.split("_")[1]) for c in lines.columns if c.startswith("band_") and c.endswith("_fen")
     )
-    records = []
-    now = utc_now()
-    zero = 0
-    for row in lines.iter_rows(named=True):
-        computed = row.get("version") is not None
-        explained = [[row[f"band_{k}_fen"], row[f"band_{k}_bp"]] for k in bands] if computed else []
-        records.append(
-            {
-                "run_id": run_id,
-                "settlement_id": row["row_id"],
-                "person_id": row["person_key"],
-                "program_code": program_code,
-                "program_year": row["program_year"],
-                "kind": row["kind"],
-                "version": row["version"] if computed else "",
-                "param_hash": row["param_hash"] if computed else "",
-                "tilt": row.get("tilt"),
-                "base_fen": row["base_fen"],
-                "ytd_before_fen": row["ytd_before_fen"] if computed else zero,
-                "ytd_after_fen": row["ytd_after_fen"] if computed else zero,
-                "deductible_fen": row["deductible_fen"] if computed else zero,
-                "deductible_applied_fen": row["deductible_applied_fen"] if computed else zero,
-                "bands": json.dumps(explained),
-                "gross_e4": row["gross_e4"] if computed else zero,
-                "cap_fen": row.get("cap_fen"),
-                "cap_cut_fen": row["cap_cut_fen"] if computed else zero,
-                "due_fen": row["payout_fen"],
-                "amount_fen": row["amount_fen"],
-                "status": row["status"],
-                "review_reason": row["review_reason"],
-                "created_at": now,
-            }
-        )
-    return records
+    computed = pl.col("version").is_not_null() if "version" in lines.columns else pl.lit(False)
+    pairs = [pl.format("[{},{}]", pl.col(f"band_{k}_fen"), pl.col(f"band_{k}_bp")) for k in bands]
+    explained = pl.concat_str(pairs, separator=",") if pairs else pl.lit("")
+
+    def known(name: str, default: object = 0) -> pl.Expr:
+        column = pl.col(name) if name in lines.columns else pl.lit(None)
+        return pl.when(computed).then(column).otherwise(pl.lit(default))
+
+    return lines.select(
+        run_id=pl.lit(run_id, pl.Int64),
+        settlement_id=pl.col("row_id"),
+        person_id=pl.col("person_key"),
+        program_code=pl.lit(program_code),
+        program_year=pl.col("program_year"),
+        kind=pl.col("kind"),
+        version=known("version", "").cast(pl.String),
+        param_hash=known("param_hash", "").cast(pl.String),
+        tilt=known("tilt", None).cast(pl.String),
+        base_fen=pl.col("base_fen"),
+        ytd_before_fen=known("ytd_before_fen"),
+        ytd_after_fen=known("ytd_after_fen"),
+        deductible_fen=known("deductible_fen"),
+        deductible_applied_fen=known("deductible_applied_fen"),
+        bands=pl.when(computed).then(pl.format("[{}]", explained)).otherwise(pl.lit("[]")),
+        gross_e4=known("gross_e4"),
+        cap_fen=known("cap_fen", None).cast(pl.Int64),
+        cap_cut_fen=known("cap_cut_fen"),
+        due_fen=pl.col("payout_fen"),
+        amount_fen=pl.col("amount_fen"),
+        status=pl.col("status"),
+        review_reason=pl.col("review_reason"),
+        created_at=pl.lit(utc_now()),
+    )
 
 
 def _store_accumulators(connection: Connection, program_code: str, computed: pl.DataFrame) -> None:
@@ -333,14 +336,8 @@ def _store_accumulators(connection: Connection, program_code: str, computed: pl.
                 sa.tuple_(table.c.person_id, table.c.program_year).in_(part),
             )
         )
-    connection.execute(
-        sa.insert(table),
-        [
-            {
-                "program_code": program_code,
-                "person_id": row["person_key"],
-                **{k: v for k, v in row.items() if k != "person_key"},
-            }
-            for row in latest.iter_rows(named=True)
-        ],
+    bulk_insert(
+        connection,
+        table,
+        latest.rename({"person_key": "person_id"}).with_columns(program_code=pl.lit(program_code)),
     )
