@@ -173,7 +173,8 @@ def main() -> None:
                 ).all()
             )
         mismatched = sum(
-            stored.get(k) != v for k, v in zip(expected["settlement_id"], expected["payout_fen"], strict=False)
+            stored.get(k) != v
+            for k, v in zip(expected["settlement_id"], expected["payout_fen"], strict=False)
         )
         print(
             f"check against one batch computation of everything: {mismatched} mismatched of {expected.height:,}"

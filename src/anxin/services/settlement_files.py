@@ -71,24 +71,27 @@ def _require(headers: dict[str, str], source: str) -> None:
                 missing(name)
 
 
-def _text(name: str) -> pl.Expr:
+def text_cell(name: str) -> pl.Expr:
+    """A column as trimmed text, whatever its type in the file."""
     return pl.col(name).cast(pl.String).str.strip_chars()
 
 
-def _money(name: str) -> pl.Expr:
-    text = _text(name).str.replace_all(r"[,，\s]", "")
+def money_cell(name: str) -> pl.Expr:
+    """A yuan amount column as exact fen; null where the text is not an amount with ≤ 2 decimals."""
+    text = text_cell(name).str.replace_all(r"[,，\s]", "")
     digits = text.str.extract(r"^-?(\d+)", 1).cast(pl.Int64, strict=False)
     cents = text.str.extract(r"\.(\d{1,2})$", 1).str.pad_end(2, "0").cast(pl.Int64).fill_null(0)
     sign = pl.when(text.str.starts_with("-")).then(-1).otherwise(1)
     return pl.when(text.str.contains(_MONEY_TEXT)).then(sign * (digits * 100 + cents))
 
 
-def _date(name: str, dtype: pl.DataType) -> pl.Expr:
+def date_cell(name: str, dtype: pl.DataType) -> pl.Expr:
+    """A date column (date, datetime or text in the usual forms); null where it is not a date."""
     if dtype == pl.Date:
         return pl.col(name)
     if isinstance(dtype, pl.Datetime):
         return pl.col(name).dt.date()
-    day = _text(name).str.split(" ").list.first().str.split("T").list.first()
+    day = text_cell(name).str.split(" ").list.first().str.split("T").list.first()
     return pl.coalesce(
         day.str.to_date("%Y-%m-%d", strict=False),
         day.str.to_date("%Y/%m/%d", strict=False),
@@ -96,15 +99,16 @@ def _date(name: str, dtype: pl.DataType) -> pl.Expr:
     )
 
 
-def _datetime(name: str, dtype: pl.DataType) -> pl.Expr:
+def datetime_cell(name: str, dtype: pl.DataType) -> pl.Expr:
+    """A timestamp column (or a date, at midnight); null where it is not a time."""
     if isinstance(dtype, pl.Datetime):
         return pl.col(name).cast(pl.Datetime("us"))
     if dtype == pl.Date:
         return pl.col(name).cast(pl.Datetime("us"))
-    text = _text(name).str.replace("T", " ")
+    text = text_cell(name).str.replace("T", " ")
     formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S%.f", "%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S")
     candidates = [text.str.to_datetime(f, strict=False, time_unit="us") for f in formats]
-    return pl.coalesce(*candidates, _date(name, pl.String()).cast(pl.Datetime("us")))
+    return pl.coalesce(*candidates, date_cell(name, pl.String()).cast(pl.Datetime("us")))
 
 
 def _parse(field: SettlementField, dtype: pl.DataType) -> tuple[pl.Expr, str, str]:
@@ -112,21 +116,21 @@ def _parse(field: SettlementField, dtype: pl.DataType) -> tuple[pl.Expr, str, st
     name = field.name
     if field.kind is FieldKind.MONEY:
         return (
-            _money(name),
+            money_cell(name),
             "金额格式无效（应如 1234.56，最多两位小数）",
             "not an amount like 1234.56 (at most 2 decimals)",
         )
     if field.kind is FieldKind.DATE:
-        return _date(name, dtype), "日期无效（应如 2023-05-01）", "not a date like 2023-05-01"
+        return date_cell(name, dtype), "日期无效（应如 2023-05-01）", "not a date like 2023-05-01"
     if field.kind is FieldKind.DATETIME:
         return (
-            _datetime(name, dtype),
+            datetime_cell(name, dtype),
             "时间无效（应如 2023-05-01 10:30:00）",
             "not a time like 2023-05-01 10:30:00",
         )
     if field.kind is FieldKind.GROUP:
         words = vocabulary()
-        parsed = _text(name).replace_strict(
+        parsed = text_cell(name).replace_strict(
             list(words), list(words.values()), default="?", return_dtype=pl.String
         )
         return (
@@ -135,13 +139,13 @@ def _parse(field: SettlementField, dtype: pl.DataType) -> tuple[pl.Expr, str, st
             "unknown person category (e.g. 特困, 低保, 返贫致贫)",
         )
     if field.kind is FieldKind.RESIDENT_ID:
-        text = _text(name).str.to_uppercase()
+        text = text_cell(name).str.to_uppercase()
         return (
             pl.when(resident_id_is_valid(text)).then(text),
             "身份证号码无效（长度、出生日期或校验位错误）",
             "invalid resident ID (length, birth date or check character)",
         )
-    return _text(name), "", ""
+    return text_cell(name), "", ""
 
 
 def read_settlements(path: str | Path) -> SettlementFile:
@@ -159,15 +163,15 @@ def read_settlements(path: str | Path) -> SettlementFile:
         field = BY_NAME[name]
         expression, reason_zh, reason_en = _parse(field, frame.schema[name])
         parsed.append(expression.alias(name))
-        present = _text(name).fill_null("") != ""
+        present = text_cell(name).fill_null("") != ""
         if field.kind is FieldKind.GROUP:
-            present = _text(name).is_not_null() & present
+            present = text_cell(name).is_not_null() & present
         if reason_zh:
             checks.append((name, present & expression.is_null(), reason_zh, reason_en))
     required = ["setl_id", "setl_time"] + (["psn_no"] if "psn_no" in headers else ["certno"])
     required += ["eligible_owed"] if "eligible_owed" in headers else ["inscp_scp_amt", "hifp_pay"]
     for name in required:
-        checks.append((name, _text(name).fill_null("") == "", "必填项为空", "required value is empty"))
+        checks.append((name, text_cell(name).fill_null("") == "", "必填项为空", "required value is empty"))
 
     problems: list[RowProblem] = []
     total = 0

@@ -20,7 +20,7 @@ from anxin.domain.vulnerability import vocabulary
 from anxin.engine.identity import resident_id_is_valid
 from anxin.services.imports.person_fields import BY_NAME, FUNDER_WORDS, SEX_WORDS, header_index
 from anxin.services.imports.problems import Problems, Sanitizer, hidden, masked, masked_if_id, name_hint
-from anxin.services.settlement_files import _date, _money, _text
+from anxin.services.settlement_files import date_cell, money_cell, text_cell
 from anxin.store.tabular import format_of, read_table
 
 _SANITIZE: dict[str, Sanitizer] = {
@@ -80,7 +80,7 @@ def _upgraded(numbers: pl.Series) -> pl.Series:
 
 def _word_map(name: str, words: dict[str, str | None], *, lower: bool = False) -> pl.Expr:
     """``name`` mapped through ``words`` (``None`` for a blank or none-word, ``"?"`` if unknown)."""
-    text = _text(name).str.to_lowercase() if lower else _text(name)
+    text = text_cell(name).str.to_lowercase() if lower else text_cell(name)
     mapped = text.replace_strict(list(words), list(words.values()), default="?", return_dtype=pl.String)
     return pl.when(text.fill_null("") == "").then(pl.lit(None, pl.String)).otherwise(mapped)
 
@@ -112,14 +112,14 @@ def read_persons(path: str | Path) -> PersonFile:
             "invalid resident ID (length, birth date or check character)",
         ),
     ]
-    present = {name: _text(name).fill_null("") != "" for name in headers}
+    present = {name: text_cell(name).fill_null("") != "" for name in headers}
     for name in headers:
         if (limit := BY_NAME[name].max_length) and name != "region_code":
-            parsed[name] = _text(name).fill_null("")
+            parsed[name] = text_cell(name).fill_null("")
             checks.append(
                 (
                     name,
-                    _text(name).str.len_chars() > limit,
+                    text_cell(name).str.len_chars() > limit,
                     f"超过 {limit} 个字符",
                     f"longer than {limit} characters",
                 )
@@ -137,7 +137,7 @@ def read_persons(path: str | Path) -> PersonFile:
         )
     for name in _DATES:
         if name in headers:
-            day = _date(name, frame.schema[name])
+            day = date_cell(name, frame.schema[name])
             checks.append(
                 (
                     name,
@@ -166,7 +166,7 @@ def read_persons(path: str | Path) -> PersonFile:
                 "ends before it starts",
             )
         )
-    region = _text("region_code") if "region_code" in headers else pl.lit(None, pl.String)
+    region = text_cell("region_code") if "region_code" in headers else pl.lit(None, pl.String)
     parsed["region_code"] = pl.coalesce(pl.when(region != "").then(region), number.str.slice(0, 6))
     if "region_code" in headers:
         checks.append(
@@ -198,7 +198,7 @@ def read_persons(path: str | Path) -> PersonFile:
             )
         )
     if "premium" in headers:
-        fen = _money("premium")
+        fen = money_cell("premium")
         parsed["premium_fen"] = fen
         checks.append(
             (
@@ -214,7 +214,7 @@ def read_persons(path: str | Path) -> PersonFile:
         ("certno", valid & number.is_duplicated(), "证件号码在文件中重复", "ID number appears more than once")
     )
     if "psn_no" in headers:
-        psn = _text("psn_no")
+        psn = text_cell("psn_no")
         checks.append(
             (
                 "psn_no",
