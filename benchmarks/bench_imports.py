@@ -9,6 +9,7 @@ Target: Anxin at ≥ 50 % of the raw rate.
 Usage::
 
     .venv/bin/python benchmarks/bench_imports.py --persons 200000                  # SQLite
+    .venv/bin/python benchmarks/bench_imports.py --persons 10000000 --settlements-per-person 0.5
     .venv/bin/python benchmarks/bench_imports.py --persons 200000 \\
         --postgres postgresql://postgres@127.0.0.1:5432/postgres                    # PostgreSQL
 """
@@ -76,11 +77,20 @@ def main() -> None:
     )
     parser.add_argument("--persons", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--settlements-per-person", type=float, default=5.0, help="0.5 gives 5 M settlements for 10 M persons"
+    )
     parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server; default: SQLite")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        paths = write_province_chunked(folder / "province", persons=args.persons, seed=args.seed, year=2023)
+        paths = write_province_chunked(
+            folder / "province",
+            persons=args.persons,
+            seed=args.seed,
+            year=2023,
+            settlements_per_person=args.settlements_per_person,
+        )
         scratch = Scratch(folder, args.postgres)
         try:
             db = scratch.open()

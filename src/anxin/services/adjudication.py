@@ -98,7 +98,15 @@ def _start_run(db: Database, program_code: str, year: int | None, mode: str, act
             .where(AdjudicationRun.program_code == program_code, AdjudicationRun.status == "running")
             .values(status="interrupted")
         )
-        run = AdjudicationRun(program_code=program_code, year=year, mode=mode, actor=actor, status="running")
+        upto = data.latest_settlement_id(session.connection())
+        run = AdjudicationRun(
+            program_code=program_code,
+            year=year,
+            mode=mode,
+            actor=actor,
+            status="running",
+            settlements_upto=upto,
+        )
         session.add(run)
         session.flush()
         record(

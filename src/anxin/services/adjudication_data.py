@@ -10,7 +10,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from anxin.store.schema import Accumulator, Adjudication, Enrollment, Settlement
+from anxin.store.schema import Accumulator, Adjudication, AdjudicationRun, Enrollment, Settlement
 
 #: How many person ids go into one ``IN (...)`` list.
 IN_CHUNK = 5_000
@@ -39,13 +39,33 @@ SETTLEMENT_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def covered_upto(connection: Connection, program_code: str) -> int:
+    """Every settlement up to this id was adjudicated by a completed run of the program."""
+    upto = connection.execute(
+        sa.select(sa.func.max(AdjudicationRun.settlements_upto)).where(
+            AdjudicationRun.program_code == program_code,
+            AdjudicationRun.status == "completed",
+            AdjudicationRun.year.is_(None),
+        )
+    ).scalar()
+    return int(upto or 0)
+
+
+def latest_settlement_id(connection: Connection) -> int:
+    return int(connection.execute(sa.select(sa.func.max(Settlement.id))).scalar() or 0)
+
+
 def pending_person_ids(connection: Connection, program_code: str) -> list[int]:
-    """Persons with at least one settlement not yet adjudicated under the program."""
+    """Persons with at least one settlement not yet adjudicated under the program: only settlements
+    stored after the last completed run began need looking at."""
     done = sa.select(Adjudication.id).where(
         Adjudication.settlement_id == Settlement.id, Adjudication.program_code == program_code
     )
     statement = (
-        sa.select(Settlement.person_id).where(~sa.exists(done)).distinct().order_by(Settlement.person_id)
+        sa.select(Settlement.person_id)
+        .where(Settlement.id > covered_upto(connection, program_code), ~sa.exists(done))
+        .distinct()
+        .order_by(Settlement.person_id)
     )
     return list(connection.execute(statement).scalars())
 

@@ -56,6 +56,9 @@ class AdjudicationRun(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     settlements: Mapped[int] = mapped_column(default=0)
     results: Mapped[int] = mapped_column(default=0)
+    #: The highest settlement id stored when the run started: a completed run adjudicated every
+    #: settlement up to it, so the next incremental run looks only above it.
+    settlements_upto: Mapped[int | None] = mapped_column(Fen)
     amount_fen: Mapped[int] = mapped_column(Fen, default=0)
 
 
