@@ -41,7 +41,7 @@ from anxin.store.config import load_settings
 from anxin.store.database import make_engine, open_database
 from anxin.store.program_files import resolve_program
 from anxin.store.schema import Adjudication, Settlement
-from anxin.synth import write_province_chunked
+from anxin.synth import as_kernel_input, write_province_chunked
 
 KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
 
@@ -106,15 +106,7 @@ def main() -> None:
                     ).scalars()
                 )
             )
-        kernel_input = new.select(
-            person_id=pl.col("psn_no"),
-            settlement_id=pl.col("setl_id"),
-            admitted_on=pl.col("begndate"),
-            discharged_on=pl.col("enddate"),
-            settled_at=pl.col("setl_time"),
-            base_fen=((pl.col("inscp_scp_amt") - pl.col("hifp_pay")) * 100).cast(pl.Int64),
-            vulnerable_group=pl.col("psn_idet_type"),
-        ).to_arrow()
+        kernel_input = as_kernel_input(new).to_arrow()
 
         run_id = _start_run(db, program.code, None, "incremental", "bench")
 
@@ -150,15 +142,7 @@ def main() -> None:
 
         everything = pl.from_arrow(
             compute(
-                settlements.select(
-                    person_id=pl.col("psn_no"),
-                    settlement_id=pl.col("setl_id"),
-                    admitted_on=pl.col("begndate"),
-                    discharged_on=pl.col("enddate"),
-                    settled_at=pl.col("setl_time"),
-                    base_fen=((pl.col("inscp_scp_amt") - pl.col("hifp_pay")) * 100).cast(pl.Int64),
-                    vulnerable_group=pl.col("psn_idet_type"),
-                ).to_arrow(),
+                as_kernel_input(settlements).to_arrow(),
                 program,
             )
         )

@@ -61,5 +61,16 @@ def test_synth_refuses_sizes_out_of_range(tmp_path):
 
 def test_every_area_is_on_the_command_line():
     result = runner.invoke(app, ["--help"])
-    for command in ("calc", "explain", "synth", "demo", "programs", "db", "import", "adjudicate", "pay", "report"):
+    for command in (
+        "calc",
+        "explain",
+        "synth",
+        "demo",
+        "programs",
+        "db",
+        "import",
+        "adjudicate",
+        "pay",
+        "report",
+    ):
         assert f" {command} " in result.output, command

@@ -54,7 +54,9 @@ def test_a_program_year_end_to_end(database, tmp_path, caplog):
     assert (people.inserted, claims.inserted) == (800, province.settlements.height)
 
     before = _counts(database)
-    again_people = import_persons(database, paths["persons"], program_code=PROGRAM.code, year=2023, actor="clerk")
+    again_people = import_persons(
+        database, paths["persons"], program_code=PROGRAM.code, year=2023, actor="clerk"
+    )
     again_claims = import_settlements(database, settlements, actor="clerk")
     assert again_people.already_imported and again_claims.already_imported
     assert _counts(database) == before  # importing the same files twice changes nothing
@@ -71,9 +73,7 @@ def test_a_program_year_end_to_end(database, tmp_path, caplog):
             )
         ).scalar_one()
         paid = c.execute(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_fen), 0))).scalar_one()
-        review = c.execute(
-            sa.select(sa.func.count()).where(Adjudication.status == "review")
-        ).scalar_one()
+        review = c.execute(sa.select(sa.func.count()).where(Adjudication.status == "review")).scalar_one()
     assert paid == approved == batch.total_fen > 0
     assert_balanced(database)
     assert trial_balance(database)[f"claims_expense:{PROGRAM.code}"] == paid

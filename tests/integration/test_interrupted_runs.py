@@ -18,7 +18,7 @@ from anxin.engine.critical_illness import compute
 from anxin.services.adjudication import adjudicate
 from anxin.store.program_files import resolve_program
 from anxin.store.schema import Adjudication, AdjudicationRun, Settlement
-from anxin.synth import generate_province
+from anxin.synth import as_kernel_input, generate_province
 from tests.conftest import TEST_KEY
 from tests.integration.factories import store_persons, store_settlements
 
@@ -34,15 +34,7 @@ def _province(database):
 
 def _expected(province) -> dict[str, int]:
     s = province.settlements
-    table = s.select(
-        person_id=pl.col("psn_no"),
-        settlement_id=pl.col("setl_id"),
-        admitted_on=pl.col("begndate"),
-        discharged_on=pl.col("enddate"),
-        settled_at=pl.col("setl_time"),
-        base_fen=((pl.col("inscp_scp_amt") - pl.col("hifp_pay")) * 100).cast(pl.Int64),
-        vulnerable_group=pl.col("psn_idet_type"),
-    )
+    table = as_kernel_input(s)
     out = pl.from_arrow(compute(table.to_arrow(), PROGRAM))
     return dict(zip(out["settlement_id"], out["payout_fen"], strict=True))
 

@@ -5,6 +5,7 @@
 ``read_province`` reads any of the written formats back with the original column types.
 """
 
+from anxin.synth.kernel_input import as_kernel_input
 from anxin.synth.province import (
     BLOCK_PERSONS,
     Province,
@@ -19,6 +20,7 @@ __all__ = [
     "BLOCK_PERSONS",
     "SHANDONG_CITIES",
     "Province",
+    "as_kernel_input",
     "generate_province",
     "read_province",
     "write_province",
