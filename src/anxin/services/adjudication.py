@@ -168,7 +168,7 @@ def _adjudicate_chunk(
     recompute = persons
     if incremental:
         pending = _in_years(
-            data.settlements_of(connection, persons, pending_for=program.code), program, year, covered
+            data.pending_settlements(connection, program.code, persons), program, year, covered
         )
         fast, recompute = _continuing(pending, data.accumulators_of(connection, program.code, persons))
         if fast.height:
@@ -334,16 +334,19 @@ def _store_accumulators(connection: Connection, program_code: str, computed: pl.
         last_setl_time=pl.col("settled_at").last(),
         last_setl_id=pl.col("settlement_id").last(),
     )
-    keys = latest.select("person_key", "program_year").rows()
     table = Accumulator.__table__
-    for start in range(0, len(keys), data.IN_CHUNK):
-        part = keys[start : start + data.IN_CHUNK]
-        connection.execute(
-            sa.delete(table).where(
-                table.c.program_code == program_code,
-                sa.tuple_(table.c.person_id, table.c.program_year).in_(part),
+    for year, persons in (
+        latest.group_by("program_year").agg("person_key").rows_by_key("program_year").items()
+    ):
+        ids = persons[0][0]
+        for start in range(0, len(ids), data.IN_CHUNK):
+            connection.execute(  # the primary key's own order: program, person, year
+                sa.delete(table).where(
+                    table.c.program_code == program_code,
+                    table.c.person_id.in_(ids[start : start + data.IN_CHUNK]),
+                    table.c.program_year == year,
+                )
             )
-        )
     bulk_insert(
         connection,
         table,

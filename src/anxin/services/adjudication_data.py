@@ -78,39 +78,51 @@ def all_person_ids(connection: Connection) -> list[int]:
     )
 
 
-def settlements_of(
-    connection: Connection, person_ids: list[int], *, pending_for: str | None = None
-) -> pl.DataFrame:
-    """Every settlement of these persons (only those not yet adjudicated under ``pending_for``).
+def _settlements(condition: sa.ColumnElement[bool], pending_for: str | None) -> sa.Select:
+    """Settlements matching ``condition`` (only those not yet adjudicated under ``pending_for``).
 
     A reversal takes its original's dates and the opposite of the original's base, so it cancels
     the original exactly."""
     original = sa.orm.aliased(Settlement)
-    frames = []
-    for chunk in _chunks(person_ids):
-        statement = (
-            sa.select(
-                Settlement.id,
-                Settlement.person_id,
-                Settlement.setl_id,
-                Settlement.setl_time,
-                sa.func.coalesce(original.begndate, Settlement.begndate),
-                sa.func.coalesce(original.enddate, Settlement.enddate),
-                sa.case((original.id.is_not(None), -original.base_fen), else_=Settlement.base_fen),
-                Settlement.hifmi_fen,
-                Settlement.psn_idet_type,
-                Settlement.reverses_setl_id,
-            )
-            .outerjoin(original, original.setl_id == Settlement.reverses_setl_id)
-            .where(Settlement.person_id.in_(chunk))
+    statement = (
+        sa.select(
+            Settlement.id,
+            Settlement.person_id,
+            Settlement.setl_id,
+            Settlement.setl_time,
+            sa.func.coalesce(original.begndate, Settlement.begndate),
+            sa.func.coalesce(original.enddate, Settlement.enddate),
+            sa.case((original.id.is_not(None), -original.base_fen), else_=Settlement.base_fen),
+            Settlement.hifmi_fen,
+            Settlement.psn_idet_type,
+            Settlement.reverses_setl_id,
         )
-        if pending_for is not None:
-            done = sa.select(Adjudication.id).where(
-                Adjudication.settlement_id == Settlement.id, Adjudication.program_code == pending_for
-            )
-            statement = statement.where(~sa.exists(done))
-        frames.append(_frame(connection, statement, SETTLEMENT_SCHEMA))
+        .outerjoin(original, original.setl_id == Settlement.reverses_setl_id)
+        .where(condition)
+    )
+    if pending_for is not None:
+        done = sa.select(Adjudication.id).where(
+            Adjudication.settlement_id == Settlement.id, Adjudication.program_code == pending_for
+        )
+        statement = statement.where(~sa.exists(done))
+    return statement
+
+
+def settlements_of(connection: Connection, person_ids: list[int]) -> pl.DataFrame:
+    """Every settlement of these persons."""
+    frames = [
+        _frame(connection, _settlements(Settlement.person_id.in_(chunk), None), SETTLEMENT_SCHEMA)
+        for chunk in _chunks(person_ids)
+    ]
     return pl.concat(frames) if frames else pl.DataFrame(schema=SETTLEMENT_SCHEMA)
+
+
+def pending_settlements(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
+    """These persons' settlements not yet adjudicated under the program: read by one range of
+    settlement ids above the last completed run's watermark, not person by person."""
+    statement = _settlements(Settlement.id > covered_upto(connection, program_code), program_code)
+    pending = _frame(connection, statement, SETTLEMENT_SCHEMA)
+    return pending.filter(pl.col("person_key").is_in(pl.Series(person_ids, dtype=pl.Int64).implode()))
 
 
 def recorded_due(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
