@@ -7,8 +7,10 @@ in Chinese and English. A file with any problem yields nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -34,9 +36,11 @@ class SettlementFile:
     has_bureau_payout: bool
 
 
-def _rename(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, dict[str, str]]:
-    index = header_index()
-    renames: dict[str, str] = {}
+def known_columns(
+    frame: pl.DataFrame, index: Mapping[str, Any], source: str
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The columns whose header ``index`` knows (case-insensitive), renamed to their field names,
+    and field name → the header the file used. Two headers meaning one field are an error."""
     headers: dict[str, str] = {}
     for column in frame.columns:
         field = index.get(column.strip().lower())
@@ -47,10 +51,8 @@ def _rename(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, dict[str, s
                 f"{source}：列「{headers[field.name]}」与「{column}」都表示 {field.name}",
                 f"{source}: columns {headers[field.name]!r} and {column!r} both mean {field.name}",
             )
-        renames[column] = field.name
         headers[field.name] = column
-    keep = list(renames)
-    return frame.select(keep).rename(renames), headers
+    return frame.select(list(headers.values())).rename({v: k for k, v in headers.items()}), headers
 
 
 def _require(headers: dict[str, str], source: str) -> None:
@@ -154,7 +156,7 @@ def read_settlements(path: str | Path) -> SettlementFile:
     source = path.name
     raw = read_table(path)
     first_row = 1 if format_of(path) == "parquet" else 2
-    frame, headers = _rename(raw, source)
+    frame, headers = known_columns(raw, header_index(), source)
     _require(headers, source)
     frame = frame.with_columns(source_row=pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64))
 

@@ -20,7 +20,7 @@ from anxin.domain.vulnerability import vocabulary
 from anxin.engine.identity import resident_id_is_valid
 from anxin.services.imports.person_fields import BY_NAME, FUNDER_WORDS, SEX_WORDS, header_index
 from anxin.services.imports.problems import Problems, Sanitizer, hidden, masked, masked_if_id, name_hint
-from anxin.services.settlement_files import date_cell, money_cell, text_cell
+from anxin.services.settlement_files import date_cell, known_columns, money_cell, text_cell
 from anxin.store.tabular import format_of, read_table
 
 _SANITIZE: dict[str, Sanitizer] = {
@@ -48,24 +48,13 @@ class PersonFile:
 
 
 def _rename(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, dict[str, str]]:
-    index = header_index()
-    headers: dict[str, str] = {}
-    for column in frame.columns:
-        field = index.get(column.strip().lower())
-        if field is None:
-            continue
-        if field.name in headers:
-            raise InvalidInput(
-                f"{source}：列「{headers[field.name]}」与「{column}」都表示 {field.name}",
-                f"{source}: columns {headers[field.name]!r} and {column!r} both mean {field.name}",
-            )
-        headers[field.name] = column
+    frame, headers = known_columns(frame, header_index(), source)
     if "certno" not in headers:
         raise InvalidInput(
             f"{source}：缺少必需的列 certno（证件号码/身份证号）",
             f"{source}: required column missing: certno (resident ID number)",
         )
-    return frame.select(list(headers.values())).rename({v: k for k, v in headers.items()}), headers
+    return frame, headers
 
 
 def _upgraded(numbers: pl.Series) -> pl.Series:
