@@ -95,28 +95,30 @@ def run_demo(
     db = open_database()
     try:
         with _progress(console) as progress:
-            task = progress.add_task("导入参保人 / importing persons", total=None)
+
+            def bar(label: str):  # type: ignore[no-untyped-def]
+                task = progress.add_task(label, total=None)
+                return lambda done, total: progress.update(task, completed=done, total=total)
+
             people = import_persons(
                 db,
                 paths["persons"],
                 program_code=chosen.code,
                 year=year,
                 actor="demo",
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                progress=bar("导入参保人 / importing persons"),
             )
-            task = progress.add_task("导入结算 / importing settlements", total=None)
             claims = import_settlements(
                 db,
                 bureau_file,
                 actor="demo",
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                progress=bar("导入结算 / importing settlements"),
             )
-            task = progress.add_task("理算 / adjudicating (persons)", total=None)
             run = adjudicate(
                 db,
                 chosen,
                 actor="demo",
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                progress=bar("理算 / adjudicating (persons)"),
             )
         batch = pay(db, chosen.code, payee="fund", actor="demo")
         report = program_year_report(db, chosen.code, year)
