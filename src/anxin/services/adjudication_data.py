@@ -126,21 +126,26 @@ def pending_settlements(connection: Connection, program_code: str, person_ids: l
 
 
 def recorded_due(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
-    """What each settlement of these persons is due so far: the sum of its result lines."""
-    frames = []
-    for chunk in _chunks(person_ids):
-        statement = (
-            sa.select(Adjudication.settlement_id, sa.func.sum(Adjudication.amount_fen), sa.func.count())
-            .where(Adjudication.program_code == program_code, Adjudication.person_id.in_(chunk))
-            .group_by(Adjudication.settlement_id)
+    """What each settlement of these persons is due so far: the sum of its result lines.
+
+    The lines are read by the (program, person) index and summed here: a ``GROUP BY settlement_id``
+    in SQL lets SQLite's planner prefer the index ordered by settlement, which scans every line of
+    the program."""
+    schema = {"row_id": pl.Int64(), "amount_fen": pl.Int64()}
+    frames = [
+        _frame(
+            connection,
+            sa.select(Adjudication.settlement_id, Adjudication.amount_fen).where(
+                Adjudication.program_code == program_code, Adjudication.person_id.in_(chunk)
+            ),
+            schema,
         )
-        frames.append(
-            _frame(
-                connection, statement, {"row_id": pl.Int64(), "recorded_fen": pl.Int64(), "lines": pl.Int64()}
-            )
-        )
-    schema = {"row_id": pl.Int64(), "recorded_fen": pl.Int64(), "lines": pl.Int64()}
-    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+        for chunk in _chunks(person_ids)
+    ]
+    lines = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    return lines.group_by("row_id").agg(
+        recorded_fen=pl.col("amount_fen").sum(), lines=pl.len().cast(pl.Int64)
+    )
 
 
 def enrolled(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
