@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from anxin.cli import adjudicate_cli, database_cli, imports_cli, payments_cli, programs_cli, reports_cli
+from anxin.cli import (
+    adjudicate_cli,
+    database_cli,
+    imports_cli,
+    payments_cli,
+    programs_cli,
+    reports_cli,
+    web_cli,
+)
 
 app = typer.Typer(
     help="安心 Anxin：大病保险等民生保险项目的精确计算与解释 / mass-scale insurance programs, computed exactly.",
@@ -19,3 +27,5 @@ app.add_typer(imports_cli.app, name="import")
 app.command("adjudicate")(adjudicate_cli.adjudicate)
 app.add_typer(payments_cli.app, name="pay")
 app.add_typer(reports_cli.app, name="report")
+app.command("serve")(web_cli.serve)
+app.add_typer(web_cli.users_app, name="users")

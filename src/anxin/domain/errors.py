@@ -36,6 +36,24 @@ class InvalidInput(AnxinError):
     code = "invalid_input"
 
 
+class NotFound(AnxinError):
+    code = "not_found"
+
+
+class NotSignedIn(AnxinError):
+    code = "not_signed_in"
+
+
+class Forbidden(AnxinError):
+    code = "forbidden"
+
+
+class Conflict(AnxinError):
+    """The request contradicts the current state (a decision already taken, a key reused)."""
+
+    code = "conflict"
+
+
 class RowProblem:
     """One rejected cell of an input file: where it is, what was there, and why it is wrong."""
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anxin.domain.errors import AnxinError
+from anxin.domain.money import parse_yuan
 
 
 class MissingKey(AnxinError):
@@ -30,6 +31,9 @@ class Settings:
     key_source: str
     #: The key's text when it came from the environment (never shown in a repr).
     key_text: str = field(default="", repr=False)
+    #: A payout line above this many fen needs a second person's approval (``ANXIN_FOUR_EYES_ABOVE``,
+    #: in yuan, default 20,000 元).
+    four_eyes_above_fen: int = 2_000_000
 
     @property
     def embedded(self) -> bool:
@@ -47,7 +51,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         source = env["ANXIN_KEY_FILE"]
     else:
         source = ""
+    four_eyes = env.get("ANXIN_FOUR_EYES_ABOVE", "20000 元")
+    try:
+        four_eyes_fen = parse_yuan(four_eyes)
+    except (AnxinError, ValueError) as exc:
+        raise AnxinError(
+            f"ANXIN_FOUR_EYES_ABOVE 须为金额（元）：{four_eyes!r}",
+            f"ANXIN_FOUR_EYES_ABOVE must be an amount in yuan: {four_eyes!r}",
+        ) from exc
     return Settings(
+        four_eyes_above_fen=four_eyes_fen,
         database_url=url,
         data_dir=data_dir,
         production=production,

@@ -1,12 +1,20 @@
 """The database schema (SQLAlchemy 2). Money is BIGINT fen; ID numbers are stored only encrypted.
 
 Tables by area: people (persons, households, groups, vulnerable statuses, enrolments), claims
-(settlements, adjudication runs, adjudications, accumulators), payments (batches, payments, ledger),
-and records (imports, import problems, the append-only audit log).
+(settlements, adjudication runs, adjudications, review decisions, accumulators), payments (batches, payments, ledger),
+records (imports, import problems, the append-only audit log), and access (users, sessions,
+API tokens, idempotent requests).
 """
 
+from anxin.store.schema.access import ApiToken, IdempotentRequest, User, UserSession
 from anxin.store.schema.base import Base
-from anxin.store.schema.claims import Accumulator, Adjudication, AdjudicationRun, Settlement
+from anxin.store.schema.claims import (
+    Accumulator,
+    Adjudication,
+    AdjudicationRun,
+    ReviewDecision,
+    Settlement,
+)
 from anxin.store.schema.payments import LedgerEntry, Payment, PaymentBatch
 from anxin.store.schema.people import Enrollment, Group, GroupMember, Household, Person, VulnerableStatus
 from anxin.store.schema.records import AuditEntry, ImportBatch, ImportProblem
@@ -15,18 +23,23 @@ __all__ = [
     "Accumulator",
     "Adjudication",
     "AdjudicationRun",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "Enrollment",
     "Group",
     "GroupMember",
     "Household",
+    "IdempotentRequest",
     "ImportBatch",
     "ImportProblem",
     "LedgerEntry",
     "Payment",
     "PaymentBatch",
     "Person",
+    "ReviewDecision",
     "Settlement",
+    "User",
+    "UserSession",
     "VulnerableStatus",
 ]

@@ -92,7 +92,7 @@ class Adjudication(Base):
     cap_cut_fen: Mapped[int] = mapped_column(Fen)
     due_fen: Mapped[int] = mapped_column(Fen)  # what the settlement is due in total after this line
     amount_fen: Mapped[int] = mapped_column(Fen)  # this line's money: the payout, or the difference
-    status: Mapped[str] = mapped_column(String(12))  # approved | review | rejected
+    status: Mapped[str] = mapped_column(String(12))  # approved | review | second | returned | rejected
     review_reason: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
 
@@ -115,3 +115,17 @@ class Accumulator(Base):
     settlements: Mapped[int]
     last_setl_time: Mapped[dt.datetime] = mapped_column(DateTime)
     last_setl_id: Mapped[str] = mapped_column(String(40))
+
+
+class ReviewDecision(Base):
+    """One person's decision on a result line in review: approve, reject or send back, with a
+    reason. Append-only (triggers in the migration); the line's ``status`` follows the decisions."""
+
+    __tablename__ = "review_decisions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    adjudication_id: Mapped[int] = mapped_column(ForeignKey("adjudications.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(12))  # approve | reject | send_back
+    status_after: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(400), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)

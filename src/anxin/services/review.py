@@ -1,0 +1,229 @@
+"""The review queue: result lines a person must look at, and their decisions.
+
+A line enters review when the bureau's figure differs from ours or it is above the run's review
+threshold. A reviewer approves, rejects or sends it back (to be looked at again), with a reason.
+Four eyes: a line whose amount is above ``four_eyes_above_fen`` needs two approvals by two different
+people, neither of whom started the run that produced it. Decisions are append-only; the line's
+``status`` follows them, changed only by a conditional update so two people deciding at once cannot
+both succeed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from anxin.domain.errors import AnxinError, Conflict, NotFound
+from anxin.store.audit import record
+from anxin.store.database import Database
+from anxin.store.schema import Adjudication, AdjudicationRun, Person, ReviewDecision, Settlement
+
+#: Statuses of a line that is waiting for a person.
+OPEN = ("review", "second", "returned")
+DECISIONS = ("approve", "reject", "send_back")
+STATUS_NAMES = {
+    "approved": ("已通过", "approved"),
+    "review": ("待审核", "in review"),
+    "second": ("待复核（双人）", "awaiting second approval"),
+    "returned": ("已退回", "sent back"),
+    "rejected": ("已拒绝", "rejected"),
+}
+REASON_NAMES = {
+    "bureau_differs": ("与医保结算金额不一致", "bureau figure differs"),
+    "above_threshold": ("超过审核金额", "above the review threshold"),
+    "not_enrolled": ("未参保", "not enrolled"),
+    "": ("", ""),
+}
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    line_id: int
+    setl_id: str
+    person_id: int
+    id_masked: str
+    program_code: str
+    program_year: int
+    kind: str
+    amount_fen: int
+    due_fen: int
+    hifmi_fen: int | None
+    review_reason: str
+    status: str
+    run_actor: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    status_after: str
+    actor: str
+    reason: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    line_id: int
+    status: str
+    needs_second: bool
+
+
+def _items() -> sa.Select:
+    return (
+        sa.select(
+            Adjudication.id,
+            Settlement.setl_id,
+            Adjudication.person_id,
+            Person.id_masked,
+            Adjudication.program_code,
+            Adjudication.program_year,
+            Adjudication.kind,
+            Adjudication.amount_fen,
+            Adjudication.due_fen,
+            Settlement.hifmi_fen,
+            Adjudication.review_reason,
+            Adjudication.status,
+            AdjudicationRun.actor,
+            Adjudication.created_at,
+        )
+        .join(Settlement, Settlement.id == Adjudication.settlement_id)
+        .join(Person, Person.id == Adjudication.person_id)
+        .join(AdjudicationRun, AdjudicationRun.id == Adjudication.run_id)
+    )
+
+
+def review_queue(
+    db: Database,
+    *,
+    program_code: str | None = None,
+    status: str | None = None,
+    reason: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ReviewItem], int]:
+    """Open lines (largest amount first) and how many there are in all."""
+    statuses = (status,) if status else OPEN
+    where = [Adjudication.status.in_(statuses)]
+    if program_code:
+        where.append(Adjudication.program_code == program_code)
+    if reason:
+        where.append(Adjudication.review_reason == reason)
+    with db.session() as session:
+        total = session.scalar(sa.select(sa.func.count()).select_from(Adjudication).where(*where)) or 0
+        rows = session.execute(
+            _items()
+            .where(*where)
+            .order_by(Adjudication.amount_fen.desc(), Adjudication.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    return [ReviewItem(*row) for row in rows], int(total)
+
+
+def review_item(db: Database, line_id: int) -> tuple[ReviewItem, list[Decision]]:
+    with db.session() as session:
+        row = session.execute(_items().where(Adjudication.id == line_id)).first()
+        if row is None:
+            raise NotFound(f"没有该结果行：{line_id}", f"no such result line: {line_id}")
+        decisions = session.execute(
+            sa.select(
+                ReviewDecision.decision,
+                ReviewDecision.status_after,
+                ReviewDecision.actor,
+                ReviewDecision.reason,
+                ReviewDecision.created_at,
+            )
+            .where(ReviewDecision.adjudication_id == line_id)
+            .order_by(ReviewDecision.id)
+        ).all()
+    return ReviewItem(*row), [Decision(*d) for d in decisions]
+
+
+def decide(
+    db: Database,
+    line_id: int,
+    decision: str,
+    *,
+    actor: str,
+    reason: str = "",
+    four_eyes_above_fen: int,
+) -> Outcome:
+    """Record ``decision`` on an open line and move its status."""
+    if decision not in DECISIONS:
+        raise AnxinError(
+            f"审核决定须为 approve、reject 或 send_back：{decision!r}",
+            f"a decision is approve, reject or send_back: {decision!r}",
+            code="invalid_decision",
+        )
+    reason = reason.strip()
+    if decision != "approve" and not reason:
+        raise AnxinError(
+            "拒绝或退回须写明原因", "a rejection or a send-back needs a reason", code="reason_required"
+        )
+    if len(reason) > 400:
+        raise AnxinError(
+            "原因不超过 400 个字符", "a reason has at most 400 characters", code="reason_too_long"
+        )
+    item, decisions = review_item(db, line_id)
+    if item.status not in OPEN:
+        raise Conflict(
+            f"该结果行已处理（{STATUS_NAMES[item.status][0]}），不能再审核",
+            f"the line was already decided ({STATUS_NAMES[item.status][1]})",
+        )
+    status, needs_second = _next_status(item, decisions, decision, actor, four_eyes_above_fen)
+    with db.session() as session, session.begin():
+        changed = session.execute(
+            sa.update(Adjudication)
+            .where(Adjudication.id == line_id, Adjudication.status == item.status)
+            .values(status=status)
+        ).rowcount
+        if changed != 1:
+            raise Conflict(
+                "该结果行刚被他人处理，请刷新", "someone else has just decided this line; reload it"
+            )
+        session.add(
+            ReviewDecision(
+                adjudication_id=line_id, decision=decision, status_after=status, actor=actor, reason=reason
+            )
+        )
+        record(
+            session,
+            actor=actor,
+            action=f"review_{decision}",
+            entity="adjudication",
+            entity_id=line_id,
+            before={"status": item.status},
+            after={"status": status, "reason": reason},
+        )
+    return Outcome(line_id, status, needs_second)
+
+
+def _next_status(
+    item: ReviewItem, decisions: list[Decision], decision: str, actor: str, threshold: int
+) -> tuple[str, bool]:
+    if decision == "reject":
+        return "rejected", False
+    if decision == "send_back":
+        return "returned", False
+    if abs(item.amount_fen) <= threshold:
+        return "approved", False
+    if actor == item.run_actor:
+        raise AnxinError(
+            "四眼原则：发起理算的人不能审批本笔超额赔付",
+            "four eyes: the person who prepared this payout cannot approve it",
+            code="four_eyes",
+        )
+    if item.status != "second":
+        return "second", True
+    first = next((d.actor for d in reversed(decisions) if d.status_after == "second"), None)
+    if actor == first:
+        raise AnxinError(
+            "四眼原则：超额赔付须由另一人复核通过",
+            "four eyes: a second, different person must approve a payout above the threshold",
+            code="four_eyes",
+        )
+    return "approved", False

@@ -1,0 +1,15 @@
+// Anxin pages work as plain HTML forms; htmx (when installed) swaps fragments in place.
+// Forms that change data carry the Idempotency-Key rendered with the page (hx-headers), so a
+// double click or a retry acts once. The lines below add a key where a form has none and
+// drive the progress bar of a file upload.
+document.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail.verb !== "get" && !event.detail.headers["Idempotency-Key"]) {
+    event.detail.headers["Idempotency-Key"] = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
+  }
+});
+document.addEventListener("htmx:xhr:progress", (event) => {
+  const bar = document.querySelector("progress[data-upload]");
+  if (bar && event.detail.lengthComputable) {
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  }
+});
