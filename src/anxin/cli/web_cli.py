@@ -22,14 +22,20 @@ def serve(
     import uvicorn
 
     from anxin.store.database import open_database
-    from anxin.web.app import create_app
+    from anxin.web.app import create_app, demo_welcome
 
     try:
         db = open_database()
     except AnxinError as error:
         fail(error)
+    app = create_app(db)
     console.print(f"安心 Anxin: http://{host}:{port}/  (API: http://{host}:{port}/api/docs)")
-    uvicorn.run(create_app(db), host=host, port=port, log_level="info", access_log=False)
+    code = demo_welcome(app)
+    if code:
+        console.print(
+            f"演示用户已登录 / the demo user is signed in: http://{host}:{port}/welcome?code={code}"
+        )
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
 @users_app.command("add")

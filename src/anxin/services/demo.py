@@ -26,6 +26,7 @@ from anxin.services.reconciliation import reconcile
 from anxin.services.reports import program_year_report, summary_zh
 from anxin.services.settlement_files import read_settlements
 from anxin.services.stored_explanations import explain_stored
+from anxin.services.users import ensure_demo_users
 from anxin.store.database import open_database
 from anxin.store.program_files import resolve_program
 from anxin.store.schema import Adjudication, Settlement
@@ -125,6 +126,7 @@ def run_demo(
         reconciliation = reconcile(db, chosen.code, year)
         largest = _largest_payout(db, chosen.code, year)
         explanation = explain_stored(db, chosen, largest) if largest else None
+        ensure_demo_users(db)
     finally:
         db.dispose()
     return _report(chosen, year, people, claims, run, batch, report, reconciliation, explanation, db)
@@ -180,6 +182,11 @@ def _report(program, year, people, claims, run, batch, report, reconciliation, e
         _shares("按医院等级 / by hospital tier", "医院等级 Tier", report.by_tier),
         _shares("按人员类别 / by vulnerable status", "人员类别 Group", report.by_vulnerable),
     ]
+    steps.add_row(
+        "网页 web",
+        "anxin serve → http://127.0.0.1:8000/ ，演示用户 demo 自动登录 / signed in as demo "
+        f"(passwords: {db.settings.data_dir / 'demo-users.txt'})",
+    )
     parts: list[object] = [summary_zh(report), steps, figures, *breakdowns]
     if explanation is not None:
         parts += ["最大一笔赔付的解释 / the largest payout, explained:", *explanation.lines_zh()]

@@ -197,7 +197,10 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 DEMO_USERS = {
-    "demo": ("演示用户", ("clerk", "adjuster", "reviewer", "finance", "risk_officer", "auditor", "manager", "admin")),
+    "demo": (
+        "演示用户",
+        ("clerk", "adjuster", "reviewer", "finance", "risk_officer", "auditor", "manager", "admin"),
+    ),
     "demo2": ("演示复核人", ("reviewer",)),
 }
 
@@ -206,7 +209,11 @@ def ensure_demo_users(db: Database) -> dict[str, str]:
     """The demo's staff (``demo`` with every role, ``demo2`` a second reviewer for four eyes), with
     passwords kept in the data folder (owner-only) so ``anxin serve`` can sign ``demo`` in."""
     path = db.settings.data_dir / "demo-users.txt"
-    known = dict(line.split("\t", 1) for line in path.read_text().splitlines() if "\t" in line) if path.exists() else {}
+    known = (
+        dict(line.split("\t", 1) for line in path.read_text().splitlines() if "\t" in line)
+        if path.exists()
+        else {}
+    )
     existing = {staff.username for staff in list_users(db)}
     for username, (display, roles) in DEMO_USERS.items():
         if username in existing and username in known:
@@ -220,3 +227,12 @@ def ensure_demo_users(db: Database) -> dict[str, str]:
     with os.fdopen(descriptor, "w") as handle:
         handle.writelines(f"{name}\t{password}\n" for name, password in known.items())
     return known
+
+
+def demo_staff(db: Database) -> Staff | None:
+    """The demo user, when ``anxin demo`` made it (its password file is in the data folder)."""
+    if not (db.settings.data_dir / "demo-users.txt").exists():
+        return None
+    with db.session() as session:
+        user = session.scalar(sa.select(User).where(User.username == "demo", User.created_by == "demo"))
+    return _staff(user) if user is not None and user.active else None

@@ -4,6 +4,7 @@ pages, on the same database and services as the command line."""
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -45,6 +46,7 @@ def create_app(db: Database | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.db = db or open_database()
+    app.state.welcome_codes = {}
     vendor = vendor_assets()
     app.state.htmx_available = vendor is not None
     app.add_middleware(IdempotencyMiddleware)
@@ -55,6 +57,23 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(pages_router)
     return app
+
+
+def demo_welcome(app: FastAPI) -> str | None:
+    """On the demo's embedded database (never in production): a one-time code that signs the demo
+    user in at ``/welcome?code=…``, so ``anxin serve`` after ``anxin demo`` opens signed in."""
+    from anxin.services.users import demo_staff, start_session
+
+    db: Database = app.state.db
+    if db.settings.production or not db.settings.embedded:
+        return None
+    staff = demo_staff(db)
+    if staff is None:
+        return None
+    token, _ = start_session(db, staff)
+    code = secrets.token_urlsafe(16)
+    app.state.welcome_codes[code] = token
+    return code
 
 
 def from_environment() -> FastAPI:

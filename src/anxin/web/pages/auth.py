@@ -66,6 +66,17 @@ def switch_language(request: Request, lang: str, back: str = "/") -> Response:
     return response
 
 
+@router.get("/welcome")
+def welcome(request: Request, code: str = "") -> Response:
+    """The one-time sign-in link ``anxin serve`` prints after ``anxin demo`` (see app.demo_welcome)."""
+    token = request.app.state.welcome_codes.pop(code, None) if code else None
+    if token is None:
+        return RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/dashboard", status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=36_000)
+    return response
+
+
 @router.get("/")
 def home(request: Request) -> Response:
     return RedirectResponse("/dashboard" if identify(request) else "/login", status_code=303)
