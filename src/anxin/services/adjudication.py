@@ -25,6 +25,7 @@ from anxin.services import adjudication_data as data
 from anxin.store.audit import record
 from anxin.store.bulk import bulk_insert
 from anxin.store.database import Database
+from anxin.store.locks import wait_for_settlement_writes
 from anxin.store.schema import Accumulator, Adjudication, AdjudicationRun
 from anxin.store.schema.base import utc_now
 
@@ -98,6 +99,7 @@ def _start_run(db: Database, program_code: str, year: int | None, mode: str, act
             .where(AdjudicationRun.program_code == program_code, AdjudicationRun.status == "running")
             .values(status="interrupted")
         )
+        wait_for_settlement_writes(session.connection())  # imports still open commit first
         upto = data.latest_settlement_id(session.connection())
         run = AdjudicationRun(
             program_code=program_code,

@@ -30,6 +30,7 @@ from anxin.services.imports.batches import (
     store_rejection,
 )
 from anxin.store.database import Database
+from anxin.store.locks import hold_settlement_writes
 
 Progress = Callable[[int, int], None]
 Checked = TypeVar("Checked")
@@ -95,6 +96,7 @@ def run_import(
         integrity_errors = (IntegrityError, connection.dialect.loaded_dbapi.IntegrityError)
         transaction = connection.begin()
         try:
+            hold_settlement_writes(connection)
             plan = prepare(connection, checked)
             if isinstance(plan, InvalidRows):
                 transaction.rollback()
