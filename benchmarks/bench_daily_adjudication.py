@@ -115,7 +115,16 @@ def main() -> None:
             start = time.perf_counter()
             with db.engine.connect() as c, c.begin() as transaction:
                 persons = data.pending_person_ids(c, program.code) if incremental else touched
-                _adjudicate_chunk(c, program, persons, run_id, None, None, incremental=incremental)
+                _adjudicate_chunk(
+                    c,
+                    program,
+                    persons,
+                    run_id,
+                    None,
+                    None,
+                    incremental=incremental,
+                    every_pending=incremental,
+                )
                 transaction.rollback()
             return time.perf_counter() - start
 

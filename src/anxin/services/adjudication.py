@@ -23,7 +23,7 @@ from anxin.domain.programs import Program
 from anxin.engine.critical_illness import accumulate, evaluate, with_program_year
 from anxin.services import adjudication_data as data
 from anxin.store.audit import record
-from anxin.store.bulk import bulk_insert
+from anxin.store.bulk import bulk_insert, bulk_upsert
 from anxin.store.database import Database
 from anxin.store.locks import wait_for_settlement_writes
 from anxin.store.schema import Accumulator, Adjudication, AdjudicationRun
@@ -83,7 +83,14 @@ def adjudicate(
         chunk = persons[start : start + chunk_persons]
         with db.engine.begin() as connection:
             written = _adjudicate_chunk(
-                connection, program, chunk, run_id, year, review_above_fen, incremental=mode == "incremental"
+                connection,
+                program,
+                chunk,
+                run_id,
+                year,
+                review_above_fen,
+                incremental=mode == "incremental",
+                every_pending=len(chunk) == len(persons),
             )
         for key, value in written.items():
             totals[key] += value
@@ -164,13 +171,17 @@ def _adjudicate_chunk(
     year: int | None,
     review_above_fen: int | None,
     incremental: bool,
+    every_pending: bool = False,
 ) -> dict[str, int]:
     covered = data.enrolled(connection, program.code, persons).with_columns(covered=pl.lit(True))
     targets, computed = [], []
     recompute = persons
     if incremental:
         pending = _in_years(
-            data.pending_settlements(connection, program.code, persons), program, year, covered
+            data.pending_settlements(connection, program.code, persons, every_pending=every_pending),
+            program,
+            year,
+            covered,
         )
         fast, recompute = _continuing(pending, data.accumulators_of(connection, program.code, persons))
         if fast.height:
@@ -186,7 +197,8 @@ def _adjudicate_chunk(
             outside.join(recorded, on="row_id", how="left"),
         ]
         computed.append(result)
-    frame = pl.concat([t for t in targets if t.height], how="diagonal_relaxed") if targets else pl.DataFrame()
+    nonempty = [t for t in targets if t.height]
+    frame = pl.concat(nonempty, how="diagonal_relaxed") if nonempty else pl.DataFrame()
     if frame.height == 0:
         return {"recomputed": len(recompute)}
     if "lines" not in frame.columns:
@@ -336,21 +348,5 @@ def _store_accumulators(connection: Connection, program_code: str, computed: pl.
         last_setl_time=pl.col("settled_at").last(),
         last_setl_id=pl.col("settlement_id").last(),
     )
-    table = Accumulator.__table__
-    for year, persons in (
-        latest.group_by("program_year").agg("person_key").rows_by_key("program_year").items()
-    ):
-        ids = persons[0][0]
-        for start in range(0, len(ids), data.IN_CHUNK):
-            connection.execute(  # the primary key's own order: program, person, year
-                sa.delete(table).where(
-                    table.c.program_code == program_code,
-                    table.c.person_id.in_(ids[start : start + data.IN_CHUNK]),
-                    table.c.program_year == year,
-                )
-            )
-    bulk_insert(
-        connection,
-        table,
-        latest.rename({"person_key": "person_id"}).with_columns(program_code=pl.lit(program_code)),
-    )
+    frame = latest.rename({"person_key": "person_id"}).with_columns(program_code=pl.lit(program_code))
+    bulk_upsert(connection, Accumulator.__table__, frame, keys=("program_code", "person_id", "program_year"))

@@ -10,20 +10,8 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from anxin.store.bulk import fetch_frame, select_by_keys
 from anxin.store.schema import Accumulator, Adjudication, AdjudicationRun, Enrollment, Settlement
-
-#: How many person ids go into one ``IN (...)`` list.
-IN_CHUNK = 5_000
-
-
-def _chunks(values: list[int], size: int = IN_CHUNK) -> list[list[int]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
-
-
-def _frame(connection: Connection, statement: sa.Select, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    rows = connection.execute(statement).all()
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
 
 SETTLEMENT_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -110,19 +98,21 @@ def _settlements(condition: sa.ColumnElement[bool], pending_for: str | None) -> 
 
 def settlements_of(connection: Connection, person_ids: list[int]) -> pl.DataFrame:
     """Every settlement of these persons."""
-    frames = [
-        _frame(connection, _settlements(Settlement.person_id.in_(chunk), None), SETTLEMENT_SCHEMA)
-        for chunk in _chunks(person_ids)
-    ]
-    return pl.concat(frames) if frames else pl.DataFrame(schema=SETTLEMENT_SCHEMA)
+    return select_by_keys(
+        connection, _settlements(sa.true(), None), Settlement.person_id, person_ids, SETTLEMENT_SCHEMA
+    )
 
 
-def pending_settlements(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
-    """These persons' settlements not yet adjudicated under the program: read by one range of
-    settlement ids above the last completed run's watermark, not person by person."""
+def pending_settlements(
+    connection: Connection, program_code: str, person_ids: list[int], *, every_pending: bool = False
+) -> pl.DataFrame:
+    """These persons' settlements not yet adjudicated under the program, all above the last completed
+    run's watermark. When they are every pending person (a day's run in one chunk), read by one range
+    of settlement ids; otherwise by the persons' keys, so a run in many chunks reads each once."""
     statement = _settlements(Settlement.id > covered_upto(connection, program_code), program_code)
-    pending = _frame(connection, statement, SETTLEMENT_SCHEMA)
-    return pending.filter(pl.col("person_key").is_in(pl.Series(person_ids, dtype=pl.Int64).implode()))
+    if every_pending:
+        return fetch_frame(connection, statement, SETTLEMENT_SCHEMA)
+    return select_by_keys(connection, statement, Settlement.person_id, person_ids, SETTLEMENT_SCHEMA)
 
 
 def recorded_due(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
@@ -131,32 +121,27 @@ def recorded_due(connection: Connection, program_code: str, person_ids: list[int
     The lines are read by the (program, person) index and summed here: a ``GROUP BY settlement_id``
     in SQL lets SQLite's planner prefer the index ordered by settlement, which scans every line of
     the program."""
-    schema = {"row_id": pl.Int64(), "amount_fen": pl.Int64()}
-    frames = [
-        _frame(
-            connection,
-            sa.select(Adjudication.settlement_id, Adjudication.amount_fen).where(
-                Adjudication.program_code == program_code, Adjudication.person_id.in_(chunk)
-            ),
-            schema,
-        )
-        for chunk in _chunks(person_ids)
-    ]
-    lines = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    statement = sa.select(Adjudication.settlement_id, Adjudication.amount_fen).where(
+        Adjudication.program_code == program_code
+    )
+    lines = select_by_keys(
+        connection,
+        statement,
+        Adjudication.person_id,
+        person_ids,
+        {"row_id": pl.Int64(), "amount_fen": pl.Int64()},
+    )
     return lines.group_by("row_id").agg(
         recorded_fen=pl.col("amount_fen").sum(), lines=pl.len().cast(pl.Int64)
     )
 
 
 def enrolled(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
-    frames = []
+    statement = sa.select(Enrollment.person_id, Enrollment.year).where(
+        Enrollment.program_code == program_code
+    )
     schema = {"person_key": pl.Int64(), "program_year": pl.Int32()}
-    for chunk in _chunks(person_ids):
-        statement = sa.select(Enrollment.person_id, Enrollment.year).where(
-            Enrollment.program_code == program_code, Enrollment.person_id.in_(chunk)
-        )
-        frames.append(_frame(connection, statement, schema))
-    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    return select_by_keys(connection, statement, Enrollment.person_id, person_ids, schema)
 
 
 ACCUMULATOR_SCHEMA: dict[str, pl.DataType] = {
@@ -172,16 +157,13 @@ ACCUMULATOR_SCHEMA: dict[str, pl.DataType] = {
 
 def accumulators_of(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:
     """The stored year-to-date of these persons' program years, and the last settlement in it."""
-    frames = []
-    for chunk in _chunks(person_ids):
-        statement = sa.select(
-            Accumulator.person_id,
-            Accumulator.program_year,
-            Accumulator.ytd_fen,
-            Accumulator.due_fen,
-            Accumulator.settlements,
-            Accumulator.last_setl_time,
-            Accumulator.last_setl_id,
-        ).where(Accumulator.program_code == program_code, Accumulator.person_id.in_(chunk))
-        frames.append(_frame(connection, statement, ACCUMULATOR_SCHEMA))
-    return pl.concat(frames) if frames else pl.DataFrame(schema=ACCUMULATOR_SCHEMA)
+    statement = sa.select(
+        Accumulator.person_id,
+        Accumulator.program_year,
+        Accumulator.ytd_fen,
+        Accumulator.due_fen,
+        Accumulator.settlements,
+        Accumulator.last_setl_time,
+        Accumulator.last_setl_id,
+    ).where(Accumulator.program_code == program_code)
+    return select_by_keys(connection, statement, Accumulator.person_id, person_ids, ACCUMULATOR_SCHEMA)

@@ -58,6 +58,45 @@ def bulk_insert(
     return frame.height
 
 
+def bulk_upsert(connection: sa.Connection, table: sa.Table, frame: pl.DataFrame, keys: Sequence[str]) -> int:
+    """Insert the rows of ``frame``, replacing the stored row with the same ``keys`` (in one pass:
+    ``INSERT … ON CONFLICT DO UPDATE``; on PostgreSQL from a ``COPY`` into a temporary table)."""
+    if frame.height == 0:
+        return 0
+    frame = _with_defaults(table, frame)
+    name, columns = _quoted(connection, table, frame.columns)
+    quote = connection.dialect.identifier_preparer.quote
+    conflict = ", ".join(quote(k) for k in keys)
+    update = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in frame.columns if c not in keys)
+    on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {update}"
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        marks = ", ".join("?" * frame.width)
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.executemany(
+                f"INSERT INTO {name} ({columns}) VALUES ({marks}) {on_conflict}",
+                _as_text(frame, postgres=False).iter_rows(),
+            )
+        finally:
+            cursor.close()
+    elif dialect == "postgresql":
+        staging = sa.Table(f"anxin_upsert_{table.name}", sa.MetaData())
+        staged = quote(staging.name)
+        connection.exec_driver_sql(
+            f"CREATE TEMP TABLE {staged} (LIKE {name} INCLUDING DEFAULTS) ON COMMIT DROP"
+        )
+        for offset in range(0, frame.height, CHUNK_ROWS):
+            _copy(connection, staging, frame.slice(offset, CHUNK_ROWS))
+        connection.exec_driver_sql(
+            f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {staged} {on_conflict}"
+        )
+        connection.exec_driver_sql(f"DROP TABLE {staged}")
+    else:
+        raise NotImplementedError(f"bulk_upsert: {dialect}")
+    return frame.height
+
+
 def _with_defaults(table: sa.Table, frame: pl.DataFrame) -> pl.DataFrame:
     """Columns left out get their model's scalar default (``""``, ``0`` …), as the ORM would give."""
     missing = {
