@@ -37,7 +37,7 @@ def read_table(path: str | Path) -> pl.DataFrame:
         raise InvalidInput(f"找不到文件：{path}", f"file not found: {path}")
     try:
         if kind == "csv":
-            return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+            return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", glob=False)
         if kind == "xlsx":
             return pl.read_excel(path, infer_schema_length=0)
         return pl.read_parquet(path)

@@ -60,7 +60,7 @@ def import_persons(
 
     def prepare(connection: sa.Connection, checked: PersonFile) -> PersonPlan | InvalidRows:
         frame = checked.frame.with_columns(
-            id_hash=pl.Series(lookup_hashes(db.protector, checked.frame["certno"]))
+            id_hash=pl.Series(lookup_hashes(db.protector, checked.frame["certno"]), dtype=pl.String)
         )
         comparison = compare(connection, frame, checked.headers, enrolment)
         if error := comparison.problems.error(checked.source.name):
