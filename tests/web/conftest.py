@@ -30,13 +30,19 @@ def password(role: str) -> str:
 
 @pytest.fixture(scope="session")
 def province(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    """A folder holding ``anxin.db``: 2,000 persons' year imported, adjudicated and paid."""
+    """A folder holding ``anxin.db``: 2,000 persons' year imported, adjudicated and paid, and a user
+    per role (username = the role's name, plus ``reviewer2``)."""
     folder = tmp_path_factory.mktemp("province")
     env = database_settings(f"sqlite:///{folder / 'anxin.db'}", folder)
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
         run_demo(folder / "files", persons=2000, program=PROGRAM, seed=11)
+    db = open_database(load_settings(env))
+    for role in Role:  # once here: Argon2 hashing takes a while, and each test copies the file
+        add_user(db, role.value, password(role.value), [role.value], display_name=role.value)
+    add_user(db, "reviewer2", password("reviewer2"), ["reviewer"], display_name="second reviewer")
+    db.dispose()
     return folder
 
 
@@ -49,9 +55,6 @@ def web_db(province, tmp_path, monkeypatch) -> Iterator[Database]:  # type: igno
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     db = open_database(load_settings(env))
-    for role in Role:
-        add_user(db, role.value, password(role.value), [role.value], display_name=role.value)
-    add_user(db, "reviewer2", password("reviewer2"), ["reviewer"], display_name="second reviewer")
     yield db
     db.dispose()
 

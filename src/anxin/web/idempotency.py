@@ -3,9 +3,15 @@
 Applied to POST, PUT, PATCH and DELETE under ``/api/`` (and to any page request that sends the
 header, as the web forms do). A repeated key with the same request gets the first answer again,
 marked ``Idempotent-Replayed: true``; the same key with another request is refused (409).
+
+Two POSTs are exempt (:data:`EXEMPT`): a person search, which changes nothing (it is a POST only to
+keep names and ID numbers out of URLs), and showing a full ID number, whose answer must never be
+stored here in the clear; each such view is audited anew.
 """
 
 from __future__ import annotations
+
+import re
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -18,6 +24,7 @@ from anxin.web.security import identify
 
 CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 HEADER = "idempotency-key"
+EXEMPT = (re.compile(r"/api/v1/persons/search"), re.compile(r"/api/v1/persons/[^/]+/reveal-id"))
 
 
 class IdempotencyMiddleware(BaseHTTPMiddleware):
@@ -25,6 +32,8 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
         api = request.url.path.startswith("/api/")
         key = request.headers.get(HEADER)
         if request.method not in CHANGING or not (api or key):
+            return await call_next(request)
+        if any(pattern.fullmatch(request.url.path) for pattern in EXEMPT):
             return await call_next(request)
         staff = identify(request)
         if staff is None:

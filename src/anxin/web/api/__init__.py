@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from anxin.web.api import session
+from anxin.web.api import (
+    audit,
+    imports,
+    payments,
+    persons,
+    programs,
+    reports,
+    review,
+    runs,
+    session,
+    settlements,
+)
 
 router = APIRouter()
-router.include_router(session.router)
+for area in (session, persons, settlements, runs, review, payments, imports, programs, reports, audit):
+    router.include_router(area.router)

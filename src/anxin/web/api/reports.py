@@ -1,0 +1,125 @@
+"""The program year's report: every figure, the shares by city, hospital tier and vulnerable status,
+and the Chinese summary; or the same as an Excel workbook (each export is audited)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from anxin.domain.access import Permission as P
+from anxin.services.program_lookup import shipped_program
+from anxin.services.report_download import report_workbook
+from anxin.services.reports import ProgramYearReport, Share, program_year_report, summary_zh
+from anxin.services.users import Staff
+from anxin.web.api.common import ERRORS, ProgramPath, Year, yuan
+from anxin.web.security import database, require
+
+router = APIRouter(prefix="/reports", tags=["reports 报表"], responses=ERRORS)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ShareOut(BaseModel):
+    key: str
+    label: str
+    settlements: int
+    person_times: int
+    eligible_fen: int
+    eligible_yuan: str
+    paid_fen: int
+    paid_yuan: str
+    paid_share_bp: int = Field(description="赔付金额占比（万分之）/ share of the paid amount, basis points")
+    person_times_share_bp: int
+
+
+class ReportOut(BaseModel):
+    program_code: str
+    program_name: str
+    year: int
+    insured: int = Field(description="参保人数 / persons enrolled")
+    claimants: int = Field(description="赔付人数 / persons paid")
+    person_times: int = Field(description="赔付人次 / settlements paid")
+    settlements: int
+    eligible_fen: int
+    eligible_yuan: str
+    paid_fen: int
+    paid_yuan: str
+    average_per_claimant_fen: int
+    average_per_claimant_yuan: str
+    review_lines: int
+    review_fen: int
+    review_yuan: str
+    turnaround_settlements: int
+    turnaround_median_days: int | None
+    turnaround_p90_days: int | None
+    vulnerable_person_times: int
+    vulnerable_paid_fen: int
+    by_city: list[ShareOut]
+    by_tier: list[ShareOut]
+    by_vulnerable: list[ShareOut]
+    summary_zh: str = Field(description="年度摘要（中文）/ the year in one paragraph, in Chinese")
+
+
+def _share(share: Share) -> ShareOut:
+    return ShareOut(
+        **vars(share), eligible_yuan=yuan(share.eligible_fen) or "", paid_yuan=yuan(share.paid_fen) or ""
+    )
+
+
+def _report(request: Request, program: str, year: int) -> ProgramYearReport:
+    shipped_program(program)
+    return program_year_report(database(request), program, year)
+
+
+@router.get(
+    "/{program}/{year}.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "年度报表 / the report workbook"}},
+    summary="导出年度报表（Excel）/ the report as XLSX",
+)
+def report_xlsx(
+    program: ProgramPath, year: Year, request: Request, staff: Annotated[Staff, require(P.REPORTS_READ)]
+) -> Response:
+    """总览、地市、医院等级、人员类别四张表；导出记入审计。Four sheets; the export is audited."""
+    content = report_workbook(database(request), _report(request, program, year), actor=staff.username)
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{program}-{year}.xlsx"'},
+    )
+
+
+@router.get("/{program}/{year}", response_model=ReportOut, summary="年度报表 / the program year's report")
+def report(
+    program: ProgramPath, year: Year, request: Request, staff: Annotated[Staff, require(P.REPORTS_READ)]
+) -> ReportOut:
+    found = _report(request, program, year)
+    return ReportOut(
+        program_code=found.program_code,
+        program_name=found.program_name,
+        year=found.year,
+        insured=found.insured,
+        claimants=found.claimants,
+        person_times=found.person_times,
+        settlements=found.settlements,
+        eligible_fen=found.eligible_fen,
+        eligible_yuan=yuan(found.eligible_fen) or "",
+        paid_fen=found.paid_fen,
+        paid_yuan=yuan(found.paid_fen) or "",
+        average_per_claimant_fen=found.average_per_claimant_fen,
+        average_per_claimant_yuan=yuan(found.average_per_claimant_fen) or "",
+        review_lines=found.review_lines,
+        review_fen=found.review_fen,
+        review_yuan=yuan(found.review_fen) or "",
+        turnaround_settlements=found.turnaround_settlements,
+        turnaround_median_days=found.turnaround_median_days,
+        turnaround_p90_days=found.turnaround_p90_days,
+        vulnerable_person_times=found.vulnerable_person_times,
+        vulnerable_paid_fen=found.vulnerable_paid_fen,
+        by_city=[_share(s) for s in found.by_city],
+        by_tier=[_share(s) for s in found.by_tier],
+        by_vulnerable=[_share(s) for s in found.by_vulnerable],
+        summary_zh=summary_zh(found),
+    )

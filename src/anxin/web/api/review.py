@@ -1,0 +1,154 @@
+"""The review queue and decisions on its lines: approve, reject, send back.
+
+Four eyes: a line above ``ANXIN_FOUR_EYES_ABOVE`` needs two approvals by two different people,
+neither of whom started the run that produced it. A decision that breaks the rule is refused with
+**409** and the code ``four_eyes`` (the caller holds the permission; the line's state, who already
+approved it or whose run made it, is what forbids it), so 403 keeps meaning one thing: the caller's
+roles lack the permission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from anxin.domain.access import Permission as P
+from anxin.domain.errors import AnxinError, Conflict
+from anxin.services import review
+from anxin.services.users import Staff
+from anxin.web.api.common import ERRORS, PROGRAM_CODE, IdPath, Page, PageParams, yuan
+from anxin.web.security import database, require
+
+router = APIRouter(prefix="/review", tags=["review 审核"], responses=ERRORS)
+
+Status = Literal["review", "second", "returned", "approved", "rejected"]
+
+
+class ReviewItemOut(BaseModel):
+    line_id: int
+    setl_id: str
+    person_id: int
+    id_masked: str
+    program_code: str
+    program_year: int
+    kind: str
+    amount_fen: int
+    amount_yuan: str
+    due_fen: int
+    due_yuan: str
+    hifmi_fen: int | None
+    hifmi_yuan: str | None
+    review_reason: str
+    reason_zh: str
+    reason_en: str
+    status: str
+    status_zh: str
+    status_en: str
+    run_actor: str
+    needs_two: bool = Field(description="超过双人复核金额 / above the four-eyes amount")
+    created_at: dt.datetime
+
+
+class DecisionOut(BaseModel):
+    decision: str
+    status_after: str
+    actor: str
+    reason: str
+    created_at: dt.datetime
+
+
+class ReviewDetailOut(ReviewItemOut):
+    decisions: list[DecisionOut]
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject", "send_back"]
+    reason: str = Field("", max_length=400, description="拒绝或退回须写原因 / needed to reject or send back")
+
+
+class OutcomeOut(BaseModel):
+    line_id: int
+    status: str
+    status_zh: str
+    status_en: str
+    needs_second: bool = Field(description="还需另一人复核 / a second person must still approve")
+
+
+def _item(item: review.ReviewItem, threshold: int) -> ReviewItemOut:
+    reason = review.REASON_NAMES.get(item.review_reason, (item.review_reason, item.review_reason))
+    status = review.STATUS_NAMES.get(item.status, (item.status, item.status))
+    return ReviewItemOut(
+        **vars(item),
+        amount_yuan=yuan(item.amount_fen) or "",
+        due_yuan=yuan(item.due_fen) or "",
+        hifmi_yuan=yuan(item.hifmi_fen),
+        reason_zh=reason[0],
+        reason_en=reason[1],
+        status_zh=status[0],
+        status_en=status[1],
+        needs_two=abs(item.amount_fen) > threshold,
+    )
+
+
+@router.get("", response_model=Page[ReviewItemOut], summary="审核队列 / the review queue")
+def queue(
+    request: Request,
+    staff: Annotated[Staff, require(P.REVIEW_READ)],
+    paging: PageParams,
+    program: Annotated[str | None, Query(pattern=PROGRAM_CODE)] = None,
+    status: Annotated[Status | None, Query(description="默认全部待处理 / default: every open line")] = None,
+    reason: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")] = None,
+) -> Page[ReviewItemOut]:
+    """待处理的结果行，金额大的在前 / open lines, largest first."""
+    db = database(request)
+    rows, total = review.review_queue(
+        db, program_code=program, status=status, reason=reason, limit=paging.limit, offset=paging.offset
+    )
+    return paging.page([_item(r, db.settings.four_eyes_above_fen) for r in rows], total)
+
+
+@router.get("/{line_id}", response_model=ReviewDetailOut, summary="审核项 / one line with its decisions")
+def item(
+    line_id: IdPath, request: Request, staff: Annotated[Staff, require(P.REVIEW_READ)]
+) -> ReviewDetailOut:
+    db = database(request)
+    found, decisions = review.review_item(db, line_id)
+    return ReviewDetailOut(
+        **_item(found, db.settings.four_eyes_above_fen).model_dump(),
+        decisions=[DecisionOut(**vars(d)) for d in decisions],
+    )
+
+
+@router.post("/{line_id}/decisions", response_model=OutcomeOut, status_code=201, summary="审核决定 / decide")
+def decide(
+    line_id: IdPath, body: DecisionIn, request: Request, staff: Annotated[Staff, require(P.REVIEW_DECIDE)]
+) -> OutcomeOut:
+    """通过、拒绝或退回。违反四眼原则返回 409，代码 four_eyes；已处理的行返回 409，代码 conflict。
+    Approve, reject or send back. A four-eyes violation answers 409 with the code four_eyes; a line
+    already decided answers 409 with the code conflict."""
+    db = database(request)
+    try:
+        outcome = review.decide(
+            db,
+            line_id,
+            body.decision,
+            actor=staff.username,
+            reason=body.reason,
+            four_eyes_above_fen=db.settings.four_eyes_above_fen,
+        )
+    except AnxinError as error:
+        if error.code == "four_eyes":
+            raise Conflict(error.zh, error.en, code="four_eyes") from None
+        raise
+    names = review.STATUS_NAMES[outcome.status]
+    return OutcomeOut(
+        line_id=outcome.line_id,
+        status=outcome.status,
+        status_zh=names[0],
+        status_en=names[1],
+        needs_second=outcome.needs_second,
+    )
