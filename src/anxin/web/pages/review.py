@@ -1,0 +1,121 @@
+"""The review queue and the decision on one line: approve, reject or send back, with four eyes for
+lines above the threshold (two approvals by two different people)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from anxin.domain.access import Permission
+from anxin.domain.errors import AnxinError
+from anxin.services.dashboard import program_years
+from anxin.services.review import OPEN, REASON_NAMES, STATUS_NAMES, decide, review_item, review_queue
+from anxin.services.stored_explanations import explain_stored
+from anxin.services.users import Staff
+from anxin.web.errors import status_of
+from anxin.web.i18n import language
+from anxin.web.pages.common import PAGE_SIZE, after_change, clamp_page, pages, shipped
+from anxin.web.security import database, require
+from anxin.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/review")
+def queue(
+    request: Request,
+    staff: Annotated[Staff, require(Permission.REVIEW_READ)],
+    program: str = "",
+    status: str = "",
+    reason: str = "",
+    page: int = 1,
+) -> Response:
+    db = database(request)
+    status = status if status in OPEN else ""
+    reason = reason if reason in REASON_NAMES and reason else ""
+    program = program[:64]
+    page = max(page, 1)
+    items, total = review_queue(
+        db,
+        program_code=program or None,
+        status=status or None,
+        reason=reason or None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    context = {
+        "items": items,
+        "total": total,
+        "page": clamp_page(page, total),
+        "page_count": pages(total),
+        "filters": {"program": program, "status": status, "reason": reason},
+        "programs": sorted({k.program_code for k in program_years(db)}),
+        "open_statuses": OPEN,
+        "reasons": [key for key in REASON_NAMES if key],
+        "four_eyes_above_fen": db.settings.four_eyes_above_fen,
+    }
+    return render(request, "review_queue.html", context)
+
+
+def _line_page(request: Request, line_id: int, status_code: int = 200, **extra: Any) -> Response:
+    db = database(request)
+    item, decisions = review_item(db, line_id)
+    threshold = db.settings.four_eyes_above_fen
+    lines: list[str] = []
+    explanation_error = None
+    try:
+        lines = explain_stored(db, shipped(item.program_code), item.setl_id).lines(language(request))
+    except AnxinError as error:
+        explanation_error = error
+    first = next((d for d in reversed(decisions) if d.status_after == "second"), None)
+    context = {
+        "item": item,
+        "decisions": decisions,
+        "lines": lines,
+        "explanation_error": explanation_error,
+        "is_open": item.status in OPEN,
+        "needs_two": abs(item.amount_fen) > threshold,
+        "four_eyes_above_fen": threshold,
+        "first_approval": first if item.status == "second" else None,
+        **extra,
+    }
+    return render(request, "review_line.html", context, status_code=status_code)
+
+
+@router.get("/review/{line_id}")
+def line(
+    request: Request,
+    line_id: int,
+    staff: Annotated[Staff, require(Permission.REVIEW_READ)],
+    decided: str = "",
+) -> Response:
+    return _line_page(request, line_id, decided=decided if decided in STATUS_NAMES else "")
+
+
+@router.post("/review/{line_id}/decide")
+def decide_line(
+    request: Request,
+    line_id: int,
+    staff: Annotated[Staff, require(Permission.REVIEW_DECIDE)],
+    decision: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    db = database(request)
+    try:
+        outcome = decide(
+            db,
+            line_id,
+            decision,
+            actor=staff.username,
+            reason=reason,
+            four_eyes_above_fen=db.settings.four_eyes_above_fen,
+        )
+    except AnxinError as error:
+        return _line_page(request, line_id, status_code=status_of(error), error=error, reason=reason)
+    return after_change(
+        request,
+        f"/review/{line_id}?decided={outcome.status}",
+        lambda: _line_page(request, line_id, decided=outcome.status),
+    )

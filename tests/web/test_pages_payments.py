@@ -1,0 +1,97 @@
+"""Payments through the pages: paying approved lines once whatever the retries (the Idempotency-Key
+header and the form's own key), reversing a payment, the reconciliation summary."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from anxin.store.schema import Payment, PaymentBatch
+from tests.web.conftest import PROGRAM
+from tests.web.test_pages_helpers import add_line, csrf, sign_in, texts
+
+KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
+
+
+def batches(web_db) -> list[tuple[int, int, int]]:  # type: ignore[no-untyped-def]
+    with web_db.session() as session:
+        return [
+            tuple(row)
+            for row in session.execute(
+                sa.select(PaymentBatch.id, PaymentBatch.payments, PaymentBatch.total_fen).order_by(
+                    PaymentBatch.id
+                )
+            )
+        ]
+
+
+def test_payments_page_lists_batches_and_reconciles_the_year(app):
+    html = sign_in(app, "finance").get("/payments").text
+    assert 'id="payment-batches"' in html and 'href="/payments/batches/1"' in html
+    assert 'id="reconciliation"' in html and "金额不一致 differing" in html
+    assert '<form id="pay-form"' in html
+    auditor = sign_in(app, "auditor").get("/payments").text
+    assert 'id="payment-batches"' in auditor and "pay-form" not in auditor
+    assert sign_in(app, "clerk").get("/payments").status_code == 403
+
+
+def test_pay_then_replay_with_the_same_idempotency_key_pays_once(app, web_db):
+    add_line(web_db, amount_fen=123_456, status="approved")
+    before = batches(web_db)
+    client = sign_in(app, "finance")
+    page = client.get("/payments").text
+    key = KEY.search(page).group(1)  # type: ignore[union-attr]
+    assert f'"Idempotency-Key": "{key}"' in page  # htmx sends the same key as a header
+    form = {
+        "program": PROGRAM,
+        "payee": "fund",
+        "idempotency_key": key,
+        "csrf_token": csrf(client, "/payments"),
+    }
+    headers = {"Idempotency-Key": key, "HX-Request": "true"}
+
+    first = client.post("/payments/pay", data=form, headers=headers)
+    assert first.status_code == 200 and "已生成支付批次：1 笔，合计 1,234.56 元" in first.text
+    replay = client.post("/payments/pay", data=form, headers=headers)
+    assert replay.status_code == 200 and replay.headers["idempotent-replayed"] == "true"
+    assert replay.text == first.text
+
+    plain = client.post("/payments/pay", data=form, follow_redirects=False)  # a plain form sent again
+    assert plain.status_code == 303 and plain.headers["location"].endswith("?made=again")
+    assert "没有重复支付" in client.get(plain.headers["location"]).text
+
+    after = batches(web_db)
+    assert len(after) == len(before) + 1 and after[-1][1:] == (1, 123_456)
+
+
+def test_a_reversal_is_a_new_payment_and_cannot_be_repeated(app, web_db):
+    with web_db.session() as session:
+        payment_id, amount = session.execute(
+            sa.select(Payment.id, Payment.amount_fen).order_by(Payment.id).limit(1)
+        ).one()
+    client = sign_in(app, "finance")
+    page = client.get(f"/payments/{payment_id}").text
+    assert 'id="reverse-form"' in page
+    token = csrf(client, "/payments")
+    no_reason = client.post(f"/payments/{payment_id}/reverse", data={"csrf_token": token})
+    assert no_reason.status_code == 400 and "冲正须说明原因" in no_reason.text
+
+    done = client.post(f"/payments/{payment_id}/reverse", data={"reason": "重复支付", "csrf_token": token})
+    assert done.status_code == 200 and "已冲正支付" in done.text  # after the redirect to its batch
+    assert f'href="/payments/{payment_id}">#{payment_id}</a>' in done.text
+    with web_db.session() as session:
+        reversal = session.scalars(sa.select(Payment).where(Payment.reverses_payment_id == payment_id)).one()
+    assert reversal.amount_fen == -amount
+    assert 'id="reverse-form"' not in client.get(f"/payments/{payment_id}").text
+    twice = client.post(f"/payments/{payment_id}/reverse", data={"reason": "again", "csrf_token": token})
+    assert twice.status_code == 400 and "已由支付" in twice.text
+    assert 'id="reverse-form"' not in sign_in(app, "auditor").get(f"/payments/{reversal.id}").text
+
+
+def test_batch_page_lists_its_payments_with_masked_ids(app):
+    html = sign_in(app, "auditor").get("/payments/batches/1").text
+    rows = texts(html, r'<tr data-payment-id="(\d+)">')
+    assert len(rows) == 100 and 'rel="next"' in html
+    assert re.search(r"<td>\d{4}\*{10}[\dX]{4}</td>", html)
+    assert sign_in(app, "auditor").get("/payments/batches/999").status_code == 404

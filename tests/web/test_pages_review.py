@@ -1,0 +1,130 @@
+"""The review queue and decisions through the pages: filters, four eyes (two different approvers
+above the threshold), reasons required, and CSRF."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from anxin.store.schema import Adjudication, AuditEntry, ReviewDecision
+from tests.web.test_pages_helpers import add_line, csrf, sign_in, texts
+
+ABOVE = 800_000  # 8,000 yuan: above the test threshold of 5,000 yuan
+
+
+def status_of(web_db, line_id: int) -> str:  # type: ignore[no-untyped-def]
+    with web_db.session() as session:
+        return session.scalar(sa.select(Adjudication.status).where(Adjudication.id == line_id))
+
+
+def badge(html: str) -> str:
+    return texts(html, r'<span class="badge status (\w+)">')[0]
+
+
+def test_queue_lists_open_lines_with_links_and_filters(app, web_db):
+    line_id = add_line(web_db, amount_fen=ABOVE)
+    client = sign_in(app, "reviewer")
+    html = client.get("/review").text
+    assert 'id="review-queue"' in html
+    rows = texts(html, r'<tr data-line-id="(\d+)">')
+    assert rows[0] == str(line_id)  # largest amount first
+    assert f'<a class="review-link" href="/review/{line_id}">' in html
+    assert "8,000.00" in html
+    filtered = client.get("/review?status=second").text
+    assert 'id="review-queue"' not in filtered and "没有待审核的明细" in filtered
+    by_reason = client.get("/review?reason=bureau_differs").text
+    assert str(line_id) not in texts(by_reason, r'<tr data-line-id="(\d+)">')
+
+
+def test_four_eyes_two_different_approvers_through_the_pages(app, web_db):
+    line_id = add_line(web_db, amount_fen=ABOVE)
+    first = sign_in(app, "reviewer")
+    page = first.get(f"/review/{line_id}").text
+    assert 'id="review-decision"' in page and 'id="explanation"' in page
+    for value in ("approve", "reject", "send_back"):
+        assert f'<button type="submit" name="decision" value="{value}"' in page
+    assert "双人复核线" in page and badge(page) == "review"
+
+    token = csrf(first, "/review")
+    answer = first.post(f"/review/{line_id}/decide", data={"decision": "approve", "csrf_token": token})
+    assert answer.status_code == 200 and badge(answer.text) == "second"
+    assert "待复核（双人）" in answer.text
+    assert status_of(web_db, line_id) == "second"
+
+    again = first.post(f"/review/{line_id}/decide", data={"decision": "approve", "csrf_token": token})
+    assert again.status_code == 400
+    assert "四眼原则：超额赔付须由另一人复核通过" in again.text
+    english = sign_in(app, "reviewer", lang="en")
+    refused = english.post(
+        f"/review/{line_id}/decide", data={"decision": "approve", "csrf_token": csrf(english, "/review")}
+    )
+    assert "a second, different person must approve" in refused.text
+    assert "awaiting second approval" in refused.text
+    assert status_of(web_db, line_id) == "second"
+
+    second = sign_in(app, "reviewer2")
+    done = second.post(
+        f"/review/{line_id}/decide",
+        data={"decision": "approve", "reason": "复核无误", "csrf_token": csrf(second, "/review")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/review/{line_id}?decided=approved"
+    assert status_of(web_db, line_id) == "approved"
+    final = second.get(done.headers["location"]).text
+    assert badge(final) == "approved" and 'id="review-decision"' not in final
+    assert texts(final, r'<table id="decision-history">.*?</table>')
+    with web_db.session() as session:
+        actors = session.scalars(
+            sa.select(ReviewDecision.actor)
+            .where(ReviewDecision.adjudication_id == line_id)
+            .order_by(ReviewDecision.id)
+        ).all()
+        audited = session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "review_approve")
+        )
+    assert actors == ["reviewer", "reviewer2"] and audited == 2
+
+
+def test_the_person_who_started_the_run_cannot_approve(app, web_db):
+    line_id = add_line(web_db, amount_fen=ABOVE, actor="reviewer")
+    client = sign_in(app, "reviewer")
+    answer = client.post(
+        f"/review/{line_id}/decide", data={"decision": "approve", "csrf_token": csrf(client)}
+    )
+    assert answer.status_code == 400 and "发起理算的人不能审批" in answer.text
+
+
+def test_reject_and_send_back_need_a_reason(app, web_db):
+    line_id = add_line(web_db, amount_fen=ABOVE)
+    client = sign_in(app, "adjuster")
+    token = csrf(client)
+    missing = client.post(f"/review/{line_id}/decide", data={"decision": "reject", "csrf_token": token})
+    assert missing.status_code == 400 and "拒绝或退回须写明原因" in missing.text
+    back = client.post(
+        f"/review/{line_id}/decide",
+        data={"decision": "send_back", "reason": "缺少出院小结", "csrf_token": token},
+        headers={"HX-Request": "true", "Idempotency-Key": "send-back-1"},
+    )
+    assert back.status_code == 200 and badge(back.text) == "returned"
+    assert back.headers["hx-push-url"] == f"/review/{line_id}?decided=returned"
+
+
+def test_deciding_without_the_csrf_token_is_forbidden(app, web_db):
+    line_id = add_line(web_db, amount_fen=ABOVE)
+    client = sign_in(app, "reviewer")
+    answer = client.post(f"/review/{line_id}/decide", data={"decision": "approve"})
+    assert answer.status_code == 403
+    wrong = client.post(f"/review/{line_id}/decide", data={"decision": "approve", "csrf_token": "forged"})
+    assert wrong.status_code == 403
+    assert status_of(web_db, line_id) == "review"
+
+
+def test_reading_roles_see_no_decision_form_and_cannot_decide(app, web_db):
+    line_id = add_line(web_db, amount_fen=ABOVE)
+    auditor = sign_in(app, "auditor")
+    page = auditor.get(f"/review/{line_id}").text
+    assert 'id="review-decision"' not in page and "无权审核" in page
+    answer = auditor.post(
+        f"/review/{line_id}/decide", data={"decision": "approve", "csrf_token": csrf(auditor)}
+    )
+    assert answer.status_code == 403
+    assert sign_in(app, "clerk").get("/review").status_code == 403
