@@ -17,7 +17,7 @@ def test_demo_database_opens_signed_in_on_its_year(tmp_path, monkeypatch, page, 
         monkeypatch.delenv(name, raising=False)
     result = CliRunner().invoke(cli, ["demo", "--persons", "2000", "--dir", str(tmp_path / "files")])
     assert result.exit_code == 0, result.output
-    assert "demo-users.txt" in result.output
+    assert (tmp_path / "data" / "demo-users.txt").exists()
     db = open_database()
     web = create_app(db)
     code = demo_welcome(web)  # what `anxin serve` prints as the sign-in link
