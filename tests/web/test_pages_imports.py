@@ -4,14 +4,16 @@ rejected file's problems in the browser and as an Excel file, and who may upload
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
 from anxin.domain.errors import InvalidInput
+from anxin.services import uploads
+from anxin.services.uploads import safe_name
 from anxin.store.schema import Enrollment, ImportBatch
-from anxin.web.pages.imports import upload_name
 from tests.web.conftest import PROGRAM
 from tests.web.test_pages_helpers import csrf, resident_id, sign_in, texts
 
@@ -117,8 +119,19 @@ def test_only_uploading_roles_may_upload(app):
 
 
 def test_upload_names_are_made_safe():
-    assert upload_name("C:\\Users\\a\\名单 2024.CSV") == "名单_2024.csv"
-    assert upload_name("../../.hidden.xlsx") == "hidden.xlsx"
-    assert upload_name(f"{GOOD}.csv") == f"{GOOD[:4]}{'x' * 10}{GOOD[-4:]}.csv"
+    assert safe_name("C:\\Users\\a\\名单 2024.CSV") == "名单_2024.csv"
+    assert safe_name("../../.hidden.xlsx") == "hidden.xlsx"
+    assert safe_name(f"{GOOD}.csv") == f"{GOOD[:4]}{'x' * 10}{GOOD[-4:]}.csv"
     with pytest.raises(InvalidInput):
-        upload_name("run.exe")
+        safe_name("run.exe")
+
+
+def test_names_are_masked_before_they_are_cut_and_an_oversized_file_leaves_nothing(tmp_path, monkeypatch):
+    for padding in range(80, 100):
+        name = safe_name("名" * padding + f"{GOOD}.csv")
+        assert len(name) <= 104 and not re.search(r"\d{6}", name)
+    monkeypatch.setattr(uploads, "MAX_BYTES", 10)
+    with pytest.raises(InvalidInput) as refused:
+        uploads.save_upload(tmp_path, "big.csv", io.BytesIO(b"x" * 11))
+    assert refused.value.code == "bad_file_size"
+    assert not [p for p in (tmp_path / "uploads").rglob("*") if p.is_file()]

@@ -1,4 +1,5 @@
-"""Payment batches and payments as staff read them, and the checks around paying and reversing.
+"""Payment batches and payments as staff read them (the pages and the API alike), and the checks
+around paying and reversing.
 
 Paying and reversing themselves live in :mod:`anxin.services.payments`; this module lists what was
 paid (persons shown only by their masked ID number), refuses a reversal of an unknown or already
@@ -12,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from anxin.domain.errors import Conflict, NotFound
 from anxin.services import payments
@@ -89,39 +90,72 @@ def list_batches(
     return [BatchRow(*row) for row in rows], int(total or 0)
 
 
+def _payments() -> sa.Select:
+    """Payments with their line's settlement, the person's masked ID and the reversal, if any, in
+    the order of :class:`PaymentRow`."""
+    reversal = aliased(Payment)
+    return (
+        sa.select(
+            Payment.id,
+            Payment.adjudication_id,
+            Settlement.setl_id,
+            Payment.person_id,
+            Person.id_masked,
+            Payment.amount_fen,
+            Payment.reverses_payment_id,
+            reversal.id,
+            Payment.created_at,
+        )
+        .join(Person, Person.id == Payment.person_id)
+        .outerjoin(Adjudication, Adjudication.id == Payment.adjudication_id)
+        .outerjoin(Settlement, Settlement.id == Adjudication.settlement_id)
+        .outerjoin(reversal, reversal.reverses_payment_id == Payment.id)
+    )
+
+
+def _batch(session: Session, batch_id: int) -> BatchRow:
+    row = session.execute(sa.select(*_BATCH).where(PaymentBatch.id == batch_id)).first()
+    if row is None:
+        raise UnknownBatch("没有该支付批次", "no such payment batch")
+    return BatchRow(*row)
+
+
+def _batch_payments(session: Session, batch_id: int, limit: int, offset: int) -> list[PaymentRow]:
+    rows = session.execute(
+        _payments().where(Payment.batch_id == batch_id).order_by(Payment.id).limit(limit).offset(offset)
+    ).all()
+    return [PaymentRow(*row) for row in rows]
+
+
+def batch_payments(
+    db: Database, batch_id: int, *, limit: int = 50, offset: int = 0
+) -> tuple[BatchRow, list[PaymentRow]]:
+    """One batch and one page of its payments."""
+    with db.session() as session:
+        return _batch(session, batch_id), _batch_payments(session, batch_id, limit, offset)
+
+
 def batch_detail(
     db: Database, batch_id: int, *, limit: int = 50, offset: int = 0
 ) -> tuple[BatchRow, payments.BatchSummary, list[PaymentRow]]:
     """One batch, its totals summed from its payments, and one page of its payments."""
-    reversal = aliased(Payment)
     with db.session() as session:
+        row = _batch(session, batch_id)
         batch = session.get(PaymentBatch, batch_id)
-        if batch is None:
-            raise UnknownBatch("没有该支付批次", "no such payment batch")
+        assert batch is not None
         summary = payments.summarize_batch(session, batch)
-        row = BatchRow(*session.execute(sa.select(*_BATCH).where(PaymentBatch.id == batch_id)).one())
-        listed = session.execute(
-            sa.select(
-                Payment.id,
-                Payment.adjudication_id,
-                Settlement.setl_id,
-                Payment.person_id,
-                Person.id_masked,
-                Payment.amount_fen,
-                Payment.reverses_payment_id,
-                reversal.id,
-                Payment.created_at,
-            )
-            .join(Person, Person.id == Payment.person_id)
-            .outerjoin(Adjudication, Adjudication.id == Payment.adjudication_id)
-            .outerjoin(Settlement, Settlement.id == Adjudication.settlement_id)
-            .outerjoin(reversal, reversal.reverses_payment_id == Payment.id)
-            .where(Payment.batch_id == batch_id)
-            .order_by(Payment.id)
-            .limit(limit)
-            .offset(offset)
-        ).all()
-    return row, summary, [PaymentRow(*p) for p in listed]
+        return row, summary, _batch_payments(session, batch_id, limit, offset)
+
+
+def payment_detail(db: Database, payment_id: int) -> tuple[BatchRow, PaymentRow]:
+    """One payment and the batch it belongs to."""
+    with db.session() as session:
+        row = session.execute(
+            _payments().add_columns(Payment.batch_id).where(Payment.id == payment_id)
+        ).first()
+        if row is None:
+            raise UnknownPayment("没有该支付", "no such payment")
+        return _batch(session, row[-1]), PaymentRow(*row[:-1])
 
 
 def reverse(db: Database, payment_id: int, *, actor: str, reason: str) -> payments.ReversalSummary:

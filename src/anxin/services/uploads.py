@@ -1,9 +1,12 @@
-"""Files uploaded through the web: kept under the data folder, imported, their problems listed.
+"""Files uploaded through the web (the pages and the API alike): kept under the data folder,
+imported, listed, their problems shown and downloadable.
 
-An upload is saved as ``{data folder}/uploads/{date}-{random}/{safe name}``: only the last part of
-the name the browser sent is kept, reduced to letters, digits and ``. _ - ( )``, with anything shaped
-like an ID number masked (``3701xxxxxxxxxx1234``), so neither a path nor a person's number reaches the disk or the import
-record. Then the persons or settlements import runs on it, all or nothing; a rejected file is an
+An upload is checked first (the kind of file; a persons file needs a program and a year), then saved
+as ``{data folder}/uploads/{date}-{random}/{safe name}``: only the last part of the name the browser
+sent is kept, with anything shaped like an ID number masked (``3701xxxxxxxxxx1234``) and the rest
+reduced to letters, digits and ``. _ - ( ) （ ）``, so neither a path nor a person's number reaches
+the disk or the import record. A file that is empty or larger than 512 MB is refused (and nothing of
+it kept). Then the persons or settlements import runs on it, all or nothing; a rejected file is an
 outcome (the import's id, its status and how many problems), not an error.
 """
 
@@ -18,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import polars as pl
 import sqlalchemy as sa
 
 from anxin.domain.errors import InvalidInput, NotFound
 from anxin.domain.identity import mask
-from anxin.services.error_report import COLUMNS_ZH
+from anxin.services.error_report import problems_frame
 from anxin.services.imports import import_persons, import_settlements
 from anxin.services.program_lookup import shipped_program
 from anxin.store.database import Database
@@ -31,9 +33,9 @@ from anxin.store.schema import ImportBatch, ImportProblem
 from anxin.store.tabular import FORMATS
 
 KINDS = ("persons", "settlements")
-MAX_BYTES = 1 << 30  # 1 GiB
+MAX_BYTES = 512 * 1024 * 1024  # 512 MB
 _ID_LIKE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
-_UNSAFE = re.compile(r"[^\w.()\-]+")
+_UNSAFE = re.compile(r"[^\w.()（）\-]+")
 
 
 class UnknownImportBatch(NotFound):
@@ -78,65 +80,101 @@ class ProblemRow:
     reason_en: str
 
 
+def check_upload(kind: str, program_code: str | None, year: int | None) -> None:
+    """Refuse, before anything is saved, an unknown kind or a persons file without its program
+    (a shipped one) and year."""
+    if kind not in KINDS:
+        raise InvalidInput(
+            "请选择文件类型：参保人员或结算记录",
+            "choose the kind: persons or settlements",
+            code="unknown_kind",
+        )
+    if kind == "persons":
+        if not program_code or year is None:
+            raise InvalidInput(
+                "导入参保人员须选择方案和年度",
+                "a persons file needs a program and a year",
+                code="program_and_year_required",
+            )
+        shipped_program(program_code, field=True)
+
+
 def safe_name(name: str) -> str:
-    """The file's own name, made safe to store and show; refused unless a known file type."""
+    """The file's own name, made safe to store and show: no folders, no leading dots, ID-shaped
+    digits masked, a known file type (suffix in lower case); anything else is refused."""
     base = re.split(r"[/\\]", name or "")[-1]
-    base = _ID_LIKE.sub(lambda m: mask(m.group(0)).replace("*", "x"), base)
-    base = _UNSAFE.sub("_", base).lstrip("._")[-120:]
-    suffix = Path(base).suffix.lower()
-    if suffix not in FORMATS or base == suffix:
+    stem, dot, suffix = base.rpartition(".")
+    suffix = f".{suffix.lower()}" if dot else ""
+    if suffix not in FORMATS:
         known = ", ".join(sorted(FORMATS))
         raise InvalidInput(
             f"不支持的文件类型（支持 {known}）",
             f"unsupported file type (supported: {known})",
             code="unsupported_file",
         )
-    return base
+    # masked before anything is cut, so no part of a number survives; x for * (a name with * reads
+    # as a glob pattern)
+    stem = _ID_LIKE.sub(lambda m: mask(m.group(0)).replace("*", "x"), stem)
+    return (_UNSAFE.sub("_", stem)[:100].strip("._") or "upload") + suffix
 
 
 def save_upload(data_dir: Path, name: str, stream: BinaryIO) -> Path:
-    """Copy ``stream`` to a new folder under ``data_dir/uploads``; refuse empty or oversized files."""
+    """Copy ``stream`` to a new folder under ``data_dir/uploads``; an empty file or one larger than
+    :data:`MAX_BYTES` is refused as soon as that is known, and nothing of it is kept."""
+    file_name = safe_name(name)
     folder = data_dir / "uploads" / f"{dt.datetime.now(dt.UTC):%Y%m%d}-{secrets.token_hex(8)}"
     folder.mkdir(parents=True, mode=0o700)
-    path = folder / safe_name(name)
-    with path.open("wb") as out:
-        shutil.copyfileobj(stream, out, length=1 << 20)
-        size = out.tell()
-    if not 0 < size <= MAX_BYTES:
+    path = folder / file_name
+    try:
+        size = 0
+        with path.open("wb") as out:
+            while block := stream.read(1 << 20):
+                size += len(block)
+                if size > MAX_BYTES:
+                    raise InvalidInput(
+                        "文件过大（上限 512 MB）",
+                        "the file is too large (limit 512 MB)",
+                        code="bad_file_size",
+                    )
+                out.write(block)
+        if size == 0:
+            raise InvalidInput("文件为空", "the file is empty", code="bad_file_size")
+    except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
-        raise InvalidInput(
-            "文件为空或超过 1 GiB", "the file is empty or larger than 1 GiB", code="bad_file_size"
-        )
+        raise
     return path
 
 
-def run_upload(
+def upload(
     db: Database,
-    path: Path,
+    name: str,
+    stream: BinaryIO,
     *,
     kind: str,
     actor: str,
     program_code: str | None = None,
     year: int | None = None,
+    funder: str = "government",
+    premium: str | int = 0,
 ) -> UploadOutcome:
-    """Import the saved file; a rejected file gives its import id and problem count."""
-    if kind == "persons":
-        if program_code is None or year is None:
-            raise InvalidInput(
-                "导入参保人须给出项目与年度",
-                "a persons import needs a program and a year",
-                code="program_and_year_required",
-            )
-        shipped_program(program_code, field=True)
+    """Check, save under the data folder, import: what the pages and the API do with an upload.
+    ``funder`` and ``premium`` (yuan) apply to the rows of a persons file that give none. A rejected
+    file is kept and gives its import id and problem count; a file no import refers to (one already
+    imported, or one whose import failed before anything was recorded) is not kept."""
+    check_upload(kind, program_code, year)
+    path = save_upload(db.settings.data_dir, name, stream)
     try:
         if kind == "persons":
-            assert program_code is not None and year is not None
-            summary = import_persons(db, path, program_code=program_code, year=year, actor=actor)
+            assert program_code and year is not None
+            summary = import_persons(
+                db, path, program_code=program_code, year=year, funder=funder, premium=premium, actor=actor
+            )
         else:
             summary = import_settlements(db, path, actor=actor)
-    except InvalidInput as error:
+    except Exception as error:
         import_id = getattr(error, "import_id", None)
-        if import_id is None:
+        if import_id is None or not isinstance(error, InvalidInput):
+            shutil.rmtree(path.parent, ignore_errors=True)  # no import refers to the file
             raise
         batch = import_row(db, import_id)
         return UploadOutcome(
@@ -198,8 +236,11 @@ def import_row(db: Database, import_id: int) -> ImportRow:
     return ImportRow(*row)
 
 
-def problems_page(db: Database, import_id: int, *, limit: int, offset: int) -> tuple[list[ProblemRow], int]:
-    """One page of an import's problems in row order (values were masked when stored)."""
+def problems_page(
+    db: Database, import_id: int, *, limit: int | None = None, offset: int = 0
+) -> tuple[list[ProblemRow], int]:
+    """One page of an import's problems (all of them without ``limit``) in row order, and how many
+    there are (values were masked when stored)."""
     import_row(db, import_id)
     where = ImportProblem.import_id == import_id
     with db.session() as session:
@@ -223,17 +264,8 @@ def problems_page(db: Database, import_id: int, *, limit: int, offset: int) -> t
 def problems_file(db: Database, import_id: int, fmt: str) -> bytes:
     """Every stored problem of the import as an XLSX workbook or a CSV (UTF-8 with BOM, for Excel),
     with Chinese headers as ``anxin`` writes them on the command line."""
-    problems, _ = problems_page(db, import_id, limit=1_000_000, offset=0)
-    frame = pl.DataFrame(
-        [vars(p) for p in problems],
-        schema={
-            "row": pl.Int64,
-            "column": pl.String,
-            "value": pl.String,
-            "reason_zh": pl.String,
-            "reason_en": pl.String,
-        },
-    ).rename(COLUMNS_ZH)
+    problems, _ = problems_page(db, import_id)
+    frame = problems_frame(vars(p) for p in problems)
     buffer = io.BytesIO()
     if fmt == "xlsx":
         frame.write_excel(buffer, worksheet="错误报告", autofit=True)

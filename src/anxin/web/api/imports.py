@@ -83,9 +83,15 @@ def upload(
     """保存到数据目录后整体校验、全部导入或全部不导入；有错误时返回批次号与错误数（status=rejected）。
     Saved under the data folder, then imported all or nothing; a file with problems answers its
     import id and problem count (status=rejected)."""
-    db = database(request)
-    saved = uploads.save_upload(db.settings.data_dir, file.filename or "", file.file)
-    outcome = uploads.run_upload(db, saved, kind=kind, actor=staff.username, program_code=program, year=year)
+    outcome = uploads.upload(
+        database(request),
+        file.filename or "",
+        file.file,
+        kind=kind,
+        actor=staff.username,
+        program_code=program,
+        year=year,
+    )
     if outcome.status == "already_imported":
         response.status_code = 200
     return UploadOut(**vars(outcome))

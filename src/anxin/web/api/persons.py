@@ -113,41 +113,19 @@ class RevealOut(BaseModel):
 
 
 def _person(row: persons.PersonRow) -> PersonOut:
-    return PersonOut(
-        id=row.id,
-        id_masked=row.id_masked,
-        name=row.name,
-        sex=row.sex,
-        birth_date=row.birth_date,
-        region_code=row.region_code,
-    )
+    return PersonOut(**vars(row))
 
 
 def _enrolment(row: persons.EnrolmentRow) -> EnrolmentOut:
-    return EnrolmentOut(
-        program_code=row.program_code,
-        year=row.year,
-        funder=row.funder,
-        premium_fen=row.premium_fen,
-        premium_yuan=yuan(row.premium_fen) or "",
-        covered_from=row.covered_from,
-        covered_to=row.covered_to,
-        group_name=row.group_name,
-    )
+    return EnrolmentOut(**vars(row), premium_yuan=yuan(row.premium_fen) or "")
 
 
 def _settlement(row: persons.SettlementRow) -> SettlementBrief:
+    fields = {k: v for k, v in vars(row).items() if k not in ("due_fen", "statuses")}
     return SettlementBrief(
-        setl_id=row.setl_id,
-        setl_time=row.setl_time,
-        begndate=row.begndate,
-        enddate=row.enddate,
-        base_fen=row.base_fen,
+        **fields,
         base_yuan=yuan(row.base_fen) or "",
-        hifmi_fen=row.hifmi_fen,
         hifmi_yuan=yuan(row.hifmi_fen),
-        hosp_lv=row.hosp_lv,
-        reverses_setl_id=row.reverses_setl_id,
         due=[
             DueOut(program_code=c, due_fen=f, due_yuan=yuan(f) or "") for c, f in sorted(row.due_fen.items())
         ],
@@ -188,21 +166,10 @@ def detail(
         address=found.address,
         groups=list(found.groups),
         enrolments=[_enrolment(e) for e in found.enrolments],
-        statuses=[
-            StatusOut(group_code=s.group_code, valid_from=s.valid_from, valid_to=s.valid_to, source=s.source)
-            for s in found.statuses
-        ],
+        statuses=[StatusOut(**vars(s)) for s in found.statuses],
         settlements=[_settlement(s) for s in found.settlements],
         accumulators=[
-            AccumulatorOut(
-                program_code=a.program_code,
-                program_year=a.program_year,
-                ytd_fen=a.ytd_fen,
-                ytd_yuan=yuan(a.ytd_fen) or "",
-                due_fen=a.due_fen,
-                due_yuan=yuan(a.due_fen) or "",
-                settlements=a.settlements,
-            )
+            AccumulatorOut(**vars(a), ytd_yuan=yuan(a.ytd_fen) or "", due_yuan=yuan(a.due_fen) or "")
             for a in found.accumulators
         ],
     )

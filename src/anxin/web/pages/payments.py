@@ -11,13 +11,8 @@ from fastapi.responses import Response
 
 from anxin.domain.access import Permission
 from anxin.domain.errors import AnxinError
-from anxin.services.dashboard import (
-    batch_payments,
-    default_program_year,
-    payment_batches,
-    payment_of,
-    program_years,
-)
+from anxin.services import payment_records as records
+from anxin.services.dashboard import default_program_year, program_years
 from anxin.services.payments import pay, reverse_payment
 from anxin.services.reconciliation import KIND_ZH, reconcile, summary_rows
 from anxin.services.users import Staff
@@ -57,7 +52,7 @@ def _list_page(
     if not (program and valid_code(program) and year is not None) and default is not None:
         program, year = default.program_code, default.year
     reconciliation = reconcile(db, program, year) if program and year is not None else None
-    batches, total = payment_batches(db, limit=PAGE_SIZE, offset=(max(page, 1) - 1) * PAGE_SIZE)
+    batches, total = records.list_batches(db, limit=PAGE_SIZE, offset=(max(page, 1) - 1) * PAGE_SIZE)
     context = {
         "batches": batches,
         "total": total,
@@ -98,11 +93,13 @@ def pay_approved(
     payee: Annotated[str, Form(max_length=12)] = "fund",
     idempotency_key: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
-    """Pay every approved line of ``program`` not paid yet. The form's key makes a second submission
-    (a double click, a retry, a reload) answer with the batch made the first time."""
+    """Pay every approved line of ``program`` not paid yet. The form's key (scoped to the signed-in
+    user, as the API scopes its ``Idempotency-Key``) makes a second submission (a double click, a
+    retry, a reload) answer with the batch made the first time."""
     db = database(request)
     try:
-        summary = pay(db, program, payee=payee, actor=staff.username, idempotency_key=idempotency_key or None)
+        key = records.scoped_key(staff.id, idempotency_key) if idempotency_key else None
+        summary = pay(db, program, payee=payee, actor=staff.username, idempotency_key=key)
     except AnxinError as error:
         return _list_page(request, status_code=status_of(error), error=error)
     if summary.batch_id is None:
@@ -118,7 +115,7 @@ def pay_approved(
 
 def _batch_page(request: Request, batch_id: int, page: int = 1, **extra: Any) -> Response:
     page = max(page, 1)
-    batch, rows = batch_payments(
+    batch, rows = records.batch_payments(
         database(request), batch_id, limit=BATCH_PAGE, offset=(page - 1) * BATCH_PAGE
     )
     context = {
@@ -147,7 +144,7 @@ def batch(
 
 
 def _payment_page(request: Request, payment_id: int, status_code: int = 200, **extra: Any) -> Response:
-    batch_row, payment = payment_of(database(request), payment_id)
+    batch_row, payment = records.payment_detail(database(request), payment_id)
     context = {"batch": batch_row, "payment": payment, **_names(), **extra}
     return render(request, "payment.html", context, status_code=status_code)
 
