@@ -1,6 +1,8 @@
 """Program definitions: typed, frozen, validated models of the TOML program files."""
 
 from anxin.domain.programs.model import (
+    CriticalIllnessProgram,
+    CriticalIllnessVersion,
     Funder,
     Program,
     ProgramKind,
@@ -12,6 +14,8 @@ from anxin.domain.programs.model import (
 )
 
 __all__ = [
+    "CriticalIllnessProgram",
+    "CriticalIllnessVersion",
     "Funder",
     "Program",
     "ProgramKind",

@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import json
 import re
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -25,11 +25,33 @@ class _Frozen(BaseModel):
 
 
 class ProgramKind(enum.StrEnum):
+    """What a program pays for; each kind has its own parameter model (``kinds.py``)."""
+
     CRITICAL_ILLNESS = "critical_illness"
+    LONG_TERM_CARE = "long_term_care"
+    GROUP_ACCIDENT = "group_accident"
+    SPECIFIED_DISEASE = "specified_disease"
+    SUPPLEMENTARY_MEDICAL = "supplementary_medical"
 
     @property
     def label_zh(self) -> str:
-        return {ProgramKind.CRITICAL_ILLNESS: "大病保险"}[self]
+        return {
+            ProgramKind.CRITICAL_ILLNESS: "大病保险",
+            ProgramKind.LONG_TERM_CARE: "长期护理保险",
+            ProgramKind.GROUP_ACCIDENT: "团体意外与健康保险",
+            ProgramKind.SPECIFIED_DISEASE: "特定疾病保险",
+            ProgramKind.SUPPLEMENTARY_MEDICAL: "补充医疗保险",
+        }[self]
+
+    @property
+    def label_en(self) -> str:
+        return {
+            ProgramKind.CRITICAL_ILLNESS: "critical-illness insurance",
+            ProgramKind.LONG_TERM_CARE: "long-term care insurance",
+            ProgramKind.GROUP_ACCIDENT: "group accident and health cover",
+            ProgramKind.SPECIFIED_DISEASE: "specified-disease cover",
+            ProgramKind.SUPPLEMENTARY_MEDICAL: "supplementary medical cover",
+        }[self]
 
 
 class Funder(enum.StrEnum):
@@ -101,22 +123,28 @@ class Source(_Frozen):
 
 
 class ProgramVersion(_Frozen):
+    """A version of a program's parameters; each kind narrows ``parameters`` to its own model."""
+
     version: str = Field(min_length=1)
     effective_from: dt.date
     source: Source
-    parameters: CriticalIllnessParameters
+    parameters: BaseModel
 
 
 class Program(_Frozen):
+    """What every program file has; each kind (``kinds.py``) narrows ``kind`` and ``versions``."""
+
     code: str = Field(pattern=r"^[a-z][a-z0-9-]{1,63}$")
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
-    kind: Literal[ProgramKind.CRITICAL_ILLNESS]
+    kind: ProgramKind
     funder: Funder
     population: str = ""
     region: str = ""
     program_year: ProgramYear = ProgramYear()
     versions: tuple[ProgramVersion, ...] = Field(min_length=1)
+    #: Parameter keys that describe without changing a payout (left out of the parameter hash).
+    descriptive: ClassVar[dict[str, Any]] = {}
 
     @model_validator(mode="after")
     def _versions_in_order(self) -> Program:
@@ -159,19 +187,32 @@ class Program(_Frozen):
             "program_year": self.program_year.model_dump(mode="json"),
             "version": version.version,
             "effective_from": version.effective_from.isoformat(),
-            "parameters": version.parameters.model_dump(mode="json", exclude=_DESCRIPTIVE),
+            "parameters": version.parameters.model_dump(mode="json", exclude=self.descriptive),
         }
         canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-#: Keys that describe a parameter without changing any payout: left out of the parameter hash.
-_DESCRIPTIVE = {
-    "bands": {"__all__": {"confirmed", "note"}},
-    "tilts": {"__all__": {"confirmed", "note"}},
-}
+class CriticalIllnessVersion(ProgramVersion):
+    parameters: CriticalIllnessParameters
+
+
+class CriticalIllnessProgram(Program):
+    """大病保险: a deductible, ratio bands on the year-to-date amount, a cap, tilts."""
+
+    kind: Literal[ProgramKind.CRITICAL_ILLNESS]
+    versions: tuple[CriticalIllnessVersion, ...] = Field(min_length=1)
+    descriptive: ClassVar[dict[str, Any]] = {
+        "bands": {"__all__": {"confirmed", "note"}},
+        "tilts": {"__all__": {"confirmed", "note"}},
+    }
+
+
+KIND_VALUES = frozenset(kind.value for kind in ProgramKind)
 
 _REASONS_ZH = {
+    "union_tag_invalid": "kind 取值不是已知的项目类型",
+    "union_tag_not_found": "缺少 kind（项目类型）",
     "missing": "缺少必填项",
     "extra_forbidden": "不认识的键（程序文件不允许未知键）",
     "literal_error": "取值不在允许范围内",
@@ -195,8 +236,10 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 def parse_program(data: dict[str, Any], *, source_name: str) -> Program:
     """Validate a program file's data. Errors name ``source_name``, each key and the reason."""
+    from anxin.domain.programs.kinds import program_adapter
+
     try:
-        return Program.model_validate(data)
+        return program_adapter().validate_python(data)
     except ValidationError as exc:
         lines_zh, lines_en = [], []
         errors = exc.errors()
@@ -207,7 +250,10 @@ def parse_program(data: dict[str, Any], *, source_name: str) -> Program:
                 len(loc) > len(error["loc"]) and loc[: len(error["loc"])] == error["loc"] for loc in deeper
             ):
                 continue
-            where = _location(tuple(p for p in error["loc"] if not str(p).startswith("function-")))
+            loc = tuple(error["loc"])
+            if loc and loc[0] in KIND_VALUES:  # the tag of the program-kind union
+                loc = loc[1:]
+            where = _location(tuple(p for p in loc if not str(p).startswith("function-")))
             reason_en = error["msg"].removeprefix("Value error, ")
             reason_zh = _REASONS_ZH.get(error["type"], "")
             if " / " in reason_en:  # our own validators speak both languages already

@@ -1,0 +1,23 @@
+"""Every kind of program the platform runs, as one tagged union on ``kind``.
+
+Adding a kind: define its parameter model, a ``ProgramVersion`` subclass narrowing ``parameters``
+and a ``Program`` subclass narrowing ``kind`` (a ``Literal``) and ``versions``, in the kind's own
+module; then add the program class to :data:`PROGRAM_CLASSES`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Union
+
+from pydantic import Field, TypeAdapter
+
+from anxin.domain.programs.model import CriticalIllnessProgram, Program
+
+PROGRAM_CLASSES: tuple[type[Program], ...] = (CriticalIllnessProgram,)
+
+
+@cache
+def program_adapter() -> TypeAdapter:
+    union = Union[PROGRAM_CLASSES]  # type: ignore[valid-type]  # noqa: UP007
+    return TypeAdapter(Annotated[union, Field(discriminator="kind")])
