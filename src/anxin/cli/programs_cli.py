@@ -120,6 +120,7 @@ def programs_list() -> None:
 def programs_show(program: Annotated[str, typer.Argument(help="项目文件或代码 / file or code")]) -> None:
     """显示项目各版本的参数与来源 / a program's versions, parameters and sources."""
     from anxin.domain.critical_illness import UNBOUNDED_FEN, resolve_schedule
+    from anxin.domain.programs.critical_illness import CriticalIllnessParameters
     from anxin.store.program_files import resolve_program
 
     try:
@@ -138,6 +139,10 @@ def programs_show(program: Annotated[str, typer.Argument(help="项目文件或�
         console.print(f"来源 Source: {version.source.title} {version.source.reference}".rstrip())
         if not version.source.confirmed:
             console.print("[yellow]未核实：示例数据 / unconfirmed: figures are examples[/]")
+        if not isinstance(params, CriticalIllnessParameters):
+            for line in params.describe():
+                console.print(f"  {line.label_zh} / {line.label_en}: {line.value_zh}")
+            continue
         groups = [None, *(g for tilt in params.tilts for g in tilt.groups)]
         for group in groups:
             schedule = resolve_schedule(params, group)

@@ -9,8 +9,11 @@ Amounts are shown as ``"14,000.00 元"``, ratios as ``"60%"``, changes of ratio 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import BaseModel
 
 from anxin.domain.errors import NotFound
 from anxin.domain.money import BASIS_POINTS, format_ratio, format_yuan, round_half_up
@@ -153,6 +156,9 @@ def program_info(program: str | Program) -> ProgramInfo:
 
 def _confirmed(version: ProgramVersion) -> bool:
     parameters = version.parameters
+    if not isinstance(parameters, CriticalIllnessParameters):
+        checked = getattr(parameters, "all_confirmed", None)
+        return version.source.confirmed and (checked() if checked else True)
     return (
         version.source.confirmed
         and all(b.confirmed for b in parameters.bands)
@@ -166,8 +172,11 @@ def version_parameters(program: str | Program, version: str) -> list[Parameter]:
     p = _program(program)
     chosen = p.version_named(version)
     parameters = chosen.parameters
+    effective = Parameter("effective_from", "生效日期", "effective from", chosen.effective_from.isoformat())
+    if not isinstance(parameters, CriticalIllnessParameters):
+        return [effective, *_described(parameters)]
     rows = [
-        Parameter("effective_from", "生效日期", "effective from", chosen.effective_from.isoformat()),
+        effective,
         Parameter(
             "deductible",
             "起付线",
@@ -215,6 +224,22 @@ def diff_versions(program: str | Program, a: str, b: str) -> list[ParameterDiff]
             )
         )
     return diffs
+
+
+def _described(parameters: BaseModel) -> list[Parameter]:
+    """Another kind's parameters, by the lines its model describes itself with (or, failing that,
+    its keys and values as written)."""
+    describe = getattr(parameters, "describe", None)
+    if describe is not None:
+        return [
+            Parameter(line.key, line.label_zh, line.label_en, line.value_zh, line.value_en)
+            for line in describe()
+        ]
+    flat = []
+    for key, value in parameters.model_dump(mode="json").items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        flat.append(Parameter(key, key, key, text, text))
+    return flat
 
 
 def _yuan(fen: int, lang: str = "zh") -> str:

@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -120,6 +121,20 @@ class Source(_Frozen):
     #: ``false`` labels the whole version as an example whose figures are not confirmed.
     confirmed: bool = True
     note: str = ""
+
+
+@dataclass(frozen=True)
+class ParameterLine:
+    """One parameter as people read it (the program pages, ``anxin programs show``, version diffs).
+
+    A kind's parameter model offers ``describe() -> list[ParameterLine]`` in a fixed order and
+    ``all_confirmed() -> bool`` (every figure checked against its source)."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    value_zh: str
+    value_en: str
 
 
 class ProgramVersion(_Frozen):

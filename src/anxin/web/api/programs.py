@@ -45,7 +45,7 @@ class VersionOut(BaseModel):
     confirmed: bool
     source: SourceOut
     parameters: list[ParameterOut]
-    deductible_fen: int
+    deductible_fen: int | None = Field(description="仅大病保险 / critical illness only")
     cap_fen: int | None = Field(description="不封顶时为空 / none when there is no cap")
     parameters_raw: dict[str, Any] = Field(description="参数，写法同程序文件 / as written in the file")
 
@@ -119,8 +119,8 @@ def program(
                     )
                     for p in parameters
                 ],
-                deductible_fen=raw.parameters.deductible,
-                cap_fen=raw.parameters.cap,
+                deductible_fen=getattr(raw.parameters, "deductible", None),
+                cap_fen=getattr(raw.parameters, "cap", None),
                 parameters_raw=raw.parameters.model_dump(mode="json"),
             )
         )
