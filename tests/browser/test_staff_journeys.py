@@ -1,13 +1,15 @@
 """A day's work in the browser: find a person and see why a settlement paid what it paid, approve a
-large payout with four eyes, upload an import with a bad row and read its report, export a report.
-Every page visited is kept as a screenshot."""
+large payout with four eyes, upload an import with a bad row and read its report, export a report
+and a payment batch. Every page visited is kept as a screenshot."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import openpyxl
 import sqlalchemy as sa
 
-from anxin.store.schema import Adjudication, Person, Settlement
+from anxin.store.schema import Adjudication, PaymentBatch, Person, Settlement
 from tests.browser.conftest import sign_in
 from tests.web.test_pages_helpers import add_line, resident_id
 
@@ -127,3 +129,20 @@ def test_export_the_program_year_report(page, live_server, tmp_path, shot):
     assert len(book.sheetnames) >= 3
     first = " ".join(str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value)
     assert "赔付" in first
+
+
+def test_export_a_payment_batch(page, live_server, web_db, tmp_path, shot):
+    with web_db.engine.connect() as c:
+        total_fen = c.execute(sa.select(PaymentBatch.total_fen).where(PaymentBatch.id == 1)).scalar_one()
+    sign_in(page, live_server, "finance")
+    page.goto(f"{live_server}/payments/batches/1")
+    page.wait_for_selector("a#export-payments-xlsx")
+    shot("payment-batch")
+    with page.expect_download() as download:
+        page.click("a#export-payments-xlsx")
+    saved = tmp_path / "batch.xlsx"
+    download.value.save_as(saved)
+    book = openpyxl.load_workbook(saved)
+    assert book.sheetnames == ["批次", "支付明细"]
+    amounts = [Decimal(str(row[6])) for row in book["支付明细"].iter_rows(min_row=2, values_only=True)]
+    assert sum(amounts) * 100 == total_fen

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+from decimal import Decimal
+
+import openpyxl
 import sqlalchemy as sa
 
-from anxin.store.schema import Payment
+from anxin.store.schema import AuditEntry, Payment, PaymentBatch
 from tests.web.api_support import V1, key, lines_in_review
 from tests.web.conftest import PROGRAM, YEAR
 
@@ -112,3 +116,78 @@ def test_reconciliation_lists_the_differences(api) -> None:  # type: ignore[no-u
     assert first["difference_fen"] == first["bureau_fen"] - first["ours_fen"]
     assert first["person"].count("*") == 10
     assert body["bureau_fen"] - body["ours_fen"] == body["difference_fen"]
+
+
+def fen_of(cell: object) -> int:
+    """An amount cell (a number of yuan, two places at most) as fen, exactly."""
+    value = Decimal(str(cell))
+    assert value == value.quantize(Decimal("0.01")), cell
+    return int(value * 100)
+
+
+def test_a_batch_as_xlsx_reconciles_to_the_fen(api, web_db) -> None:  # type: ignore[no-untyped-def]
+    with web_db.session() as session:
+        batch = session.get(PaymentBatch, 1)
+        assert batch is not None and batch.payments > 100
+        expected = dict(
+            session.execute(sa.select(Payment.id, Payment.amount_fen).where(Payment.batch_id == 1)).all()
+        )
+        total_fen = batch.total_fen
+    answer = api("finance").get(f"{V1}/payments/batches/1.xlsx")
+    assert answer.status_code == 200, answer.text
+    assert (
+        answer.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert answer.headers["content-disposition"] == 'attachment; filename="payment-batch-1.xlsx"'
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    assert book.sheetnames == ["批次", "支付明细"]
+    header = {row[0]: row[1] for row in book["批次"].iter_rows(min_row=2, values_only=True)}
+    assert header["批次 batch"] == "1" and header["方案 program"] == PROGRAM
+    assert header["支付笔数 payments"] == str(len(expected))
+    assert header["合计（分）total in fen"] == str(total_fen)
+    assert fen_of(header["合计 total (payouts − recoveries)"]) == total_fen
+    assert fen_of(header["明细金额之和 sum of the payments sheet"]) == total_fen
+
+    rows = list(book["支付明细"].iter_rows(values_only=True))
+    assert rows[0] == (
+        "支付编号",
+        "明细编号",
+        "结算ID",
+        "证件号码（脱敏）",
+        "方案",
+        "年度",
+        "金额(元)",
+        "冲正支付编号",
+    )
+    listed = {row[0]: fen_of(row[6]) for row in rows[1:]}
+    assert listed == expected and sum(listed.values()) == total_fen
+    assert all(row[1] and row[2] and row[3].count("*") == 10 for row in rows[1:])
+    assert {(row[4], row[5]) for row in rows[1:]} == {(PROGRAM, YEAR)}
+    with web_db.session() as session:
+        entry = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "export", AuditEntry.entity == "payment_batch")
+        ).one()
+    assert (entry.actor, entry.entity_id) == ("finance", "1")
+
+
+def test_a_reversal_batch_as_xlsx_names_the_reversed_line(api, web_db) -> None:  # type: ignore[no-untyped-def]
+    finance = api("finance")
+    payment = finance.get(f"{V1}/payments/batches/1", params={"limit": 1}).json()["items"]["items"][0]
+    done = finance.post(
+        f"{V1}/payments/{payment['id']}/reversal", json={"reason": "重复"}, headers=key()
+    ).json()
+    answer = api("auditor").get(f"{V1}/payments/batches/{done['batch_id']}.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    (row,) = list(book["支付明细"].iter_rows(min_row=2, values_only=True))
+    assert row[0] == done["payment_id"] and row[1] == payment["adjudication_id"]
+    assert row[2] == payment["setl_id"] and row[7] == payment["id"]
+    assert fen_of(row[6]) == -payment["amount_fen"]
+    header = {r[0]: r[1] for r in book["批次"].iter_rows(min_row=2, values_only=True)}
+    assert header["合计（分）total in fen"] == str(-payment["amount_fen"])
+
+
+def test_batch_xlsx_needs_the_permission_and_a_batch(api) -> None:  # type: ignore[no-untyped-def]
+    refused = api("clerk").get(f"{V1}/payments/batches/1.xlsx")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    missing = api("manager").get(f"{V1}/payments/batches/999999.xlsx")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_payment_batch"

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+import sqlalchemy as sa
+
+from anxin.domain.errors import Conflict
+from anxin.services import review
+from anxin.store.schema import Adjudication, Payment, ReviewDecision
 from tests.web.api_support import V1, key, lines_in_review
+from tests.web.conftest import PROGRAM
 
 
 def decide(client, line_id: int, decision: str, reason: str = ""):  # type: ignore[no-untyped-def]
@@ -79,3 +88,119 @@ def test_queue_filters_and_permissions(api) -> None:  # type: ignore[no-untyped-
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
     missing = api("reviewer").get(f"{V1}/review/999999")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def flag(client, line_id: int, reason: str | None):  # type: ignore[no-untyped-def]
+    body = {} if reason is None else {"reason": reason}
+    return client.post(f"{V1}/review/{line_id}/flag", json=body, headers=key())
+
+
+def approved_lines(api, web_db, tmp_path, owed: tuple[str, ...] = ("20000",)) -> list[dict]:  # type: ignore[no-untyped-def]
+    """New lines below the four-eyes amount, approved by the reviewer and not paid."""
+    lines = lines_in_review(api, web_db, tmp_path, list(owed))
+    for line in lines:
+        assert decide(api("reviewer"), line["line_id"], "approve").json()["status"] == "approved"
+    return lines
+
+
+def test_flag_an_approved_line_then_the_usual_review_applies(api, web_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (line,) = approved_lines(api, web_db, tmp_path)
+    line_id = line["line_id"]
+    risk = api("risk_officer")
+
+    blank = flag(risk, line_id, "  ")
+    assert blank.status_code == 400 and blank.json()["error"]["code"] == "reason_required"
+    assert blank.json()["error"]["message"] == "标记复核须写明原因"
+    assert flag(risk, line_id, None).status_code == 422  # the reason is a required field
+    for role in ("clerk", "finance", "auditor", "manager"):
+        refused = flag(api(role), line_id, "x")
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+    done = flag(risk, line_id, "住院天数与费用明显不符")
+    assert done.status_code == 201, done.text
+    assert done.json() == {
+        "line_id": line_id,
+        "status": "review",
+        "status_zh": "待审核",
+        "status_en": "in review",
+        "needs_second": False,
+    }
+    queue = api("reviewer").get(f"{V1}/review", params={"reason": "flagged"}).json()
+    assert [item["line_id"] for item in queue["items"]] == [line_id]
+    assert (queue["items"][0]["reason_zh"], queue["items"][0]["reason_en"]) == ("人工标记", "flagged")
+
+    again = flag(api("adjuster"), line_id, "再次标记")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "not_flaggable"
+
+    assert decide(api("reviewer2"), line_id, "approve").json()["status"] == "approved"
+    detail = api("auditor").get(f"{V1}/review/{line_id}").json()
+    assert [(d["actor"], d["decision"], d["status_after"]) for d in detail["decisions"]] == [
+        ("reviewer", "approve", "approved"),
+        ("risk_officer", "flag", "review"),
+        ("reviewer2", "approve", "approved"),
+    ]
+    assert detail["decisions"][1]["reason"] == "住院天数与费用明显不符"
+    audit = api("auditor").get(f"{V1}/audit", params={"action": "review_flag"}).json()["items"]
+    assert [(e["actor"], e["entity_id"]) for e in audit] == [("risk_officer", str(line_id))]
+    assert audit[0]["detail"]["after"]["review_reason"] == "flagged"
+
+
+def test_a_paid_line_cannot_be_flagged_until_its_payment_is_reversed(api, web_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (line,) = approved_lines(api, web_db, tmp_path)
+    paid = api("finance").post(f"{V1}/payments/batches", json={"program": PROGRAM}, headers=key())
+    assert paid.status_code == 201 and paid.json()["payments"] >= 1
+    refused = flag(api("reviewer"), line["line_id"], "金额可疑")
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["code"] == "already_paid" and error["message"].startswith("该结果行已支付")
+    assert "cannot be flagged" in error["message_en"]
+    assert api("reviewer").get(f"{V1}/review/{line['line_id']}").json()["status"] == "approved"
+
+    with web_db.session() as session:
+        payment_id = session.scalar(sa.select(Payment.id).where(Payment.adjudication_id == line["line_id"]))
+    reversal = api("finance").post(
+        f"{V1}/payments/{payment_id}/reversal", json={"reason": "待复核"}, headers=key()
+    )
+    assert reversal.status_code == 201
+    assert flag(api("reviewer"), line["line_id"], "冲正后复核").json()["status"] == "review"
+
+
+def test_flag_loses_to_a_payment_or_a_decision_made_a_moment_earlier(
+    api, web_db, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The checks before the update read a state that has changed by the time of the update: the
+    conditional update changes nothing, and the answer says why."""
+    paid_line, open_line = approved_lines(api, web_db, tmp_path, ("20000", "18000"))
+    with web_db.session() as session, session.begin():  # someone sent the second back into review
+        session.execute(
+            sa.update(Adjudication).where(Adjudication.id == open_line["line_id"]).values(status="review")
+        )
+    batch = api("finance").post(f"{V1}/payments/batches", json={"program": PROGRAM}, headers=key())
+    assert batch.status_code == 201 and review.is_paid(web_db, paid_line["line_id"])
+    stale = review.review_item
+    monkeypatch.setattr(review, "is_paid", lambda db, line_id: False)  # the payment not seen yet
+    monkeypatch.setattr(
+        review,
+        "review_item",
+        lambda db, line_id: (dataclasses.replace(stale(db, line_id)[0], status="approved"), []),
+    )
+    with pytest.raises(Conflict) as lost_to_payment:
+        review.flag(web_db, paid_line["line_id"], actor="reviewer", reason="x")
+    assert lost_to_payment.value.code == "already_paid"
+    with pytest.raises(Conflict) as lost_to_decision:
+        review.flag(web_db, open_line["line_id"], actor="reviewer", reason="x")
+    assert lost_to_decision.value.code == "conflict"
+    assert lost_to_decision.value.en == "someone else has just changed this line; reload it"
+    with web_db.session() as session:
+        flags = session.scalar(
+            sa.select(sa.func.count()).select_from(ReviewDecision).where(ReviewDecision.decision == "flag")
+        )
+        statuses = dict(
+            session.execute(
+                sa.select(Adjudication.id, Adjudication.status).where(
+                    Adjudication.id.in_([paid_line["line_id"], open_line["line_id"]])
+                )
+            ).all()
+        )
+    assert flags == 0
+    assert statuses == {paid_line["line_id"]: "approved", open_line["line_id"]: "review"}

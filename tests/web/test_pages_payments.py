@@ -3,11 +3,14 @@ header and the form's own key), reversing a payment, the reconciliation summary.
 
 from __future__ import annotations
 
+import io
 import re
+from decimal import Decimal
 
+import openpyxl
 import sqlalchemy as sa
 
-from anxin.store.schema import Payment, PaymentBatch
+from anxin.store.schema import AuditEntry, Payment, PaymentBatch
 from tests.web.conftest import PROGRAM
 from tests.web.test_pages_helpers import add_line, csrf, sign_in, texts
 
@@ -95,3 +98,35 @@ def test_batch_page_lists_its_payments_with_masked_ids(app):
     assert len(rows) == 100 and 'rel="next"' in html
     assert re.search(r"<td>\d{4}\*{10}[\dX]{4}</td>", html)
     assert sign_in(app, "auditor").get("/payments/batches/999").status_code == 404
+
+
+def test_batch_page_links_its_excel_export_which_reconciles_and_is_audited(app, web_db):
+    add_line(web_db, amount_fen=123_457, status="approved")
+    client = sign_in(app, "finance")
+    form = {"program": PROGRAM, "payee": "fund", "csrf_token": csrf(client, "/payments")}
+    made = client.post("/payments/pay", data=form, follow_redirects=False)
+    batch_id = int(made.headers["location"].split("/")[-1].split("?")[0])
+    html = client.get(f"/payments/batches/{batch_id}").text
+    assert f'<a id="export-payments-xlsx" href="/payments/batches/{batch_id}/export.xlsx" download>' in html
+
+    answer = sign_in(app, "auditor").get(f"/payments/batches/{batch_id}/export.xlsx")
+    assert answer.status_code == 200
+    assert (
+        answer.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert f'filename="payment-batch-{batch_id}.xlsx"' in answer.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    (row,) = list(book["支付明细"].iter_rows(min_row=2, values_only=True))
+    assert Decimal(str(row[6])) == Decimal("1234.57") and row[3].count("*") == 10
+    header = {r[0]: r[1] for r in book["批次"].iter_rows(min_row=2, values_only=True)}
+    assert header["合计 total (payouts − recoveries)"] == "1234.57"
+    assert header["合计（分）total in fen"] == "123457" and header["导出人 exported by"] == "auditor"
+    with web_db.session() as session:
+        audited = session.scalars(
+            sa.select(AuditEntry.actor).where(
+                AuditEntry.action == "export", AuditEntry.entity == "payment_batch"
+            )
+        ).all()
+    assert audited == ["auditor"]
+    assert sign_in(app, "clerk").get(f"/payments/batches/{batch_id}/export.xlsx").status_code == 403
+    assert sign_in(app, "auditor").get("/payments/batches/999999/export.xlsx").status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from anxin.store.schema import Adjudication, AuditEntry, ReviewDecision
+from anxin.store.schema import Adjudication, AuditEntry, Payment, ReviewDecision
 from tests.web.test_pages_helpers import add_line, csrf, sign_in, texts
 
 ABOVE = 800_000  # 8,000 yuan: above the test threshold of 5,000 yuan
@@ -128,3 +128,79 @@ def test_reading_roles_see_no_decision_form_and_cannot_decide(app, web_db):
     )
     assert answer.status_code == 403
     assert sign_in(app, "clerk").get("/review").status_code == 403
+
+
+def person_of(web_db, line_id: int) -> int:  # type: ignore[no-untyped-def]
+    with web_db.session() as session:
+        return session.scalar(sa.select(Adjudication.person_id).where(Adjudication.id == line_id))
+
+
+def test_flag_an_approved_line_from_the_person_page_then_four_eyes(app, web_db):
+    line_id = add_line(web_db, amount_fen=ABOVE, status="approved")
+    person = f"/persons/{person_of(web_db, line_id)}"
+    link = f'<a class="flag-link" href="/review/{line_id}#flag-form">'
+    risk = sign_in(app, "risk_officer")
+    assert link in risk.get(person).text
+    assert link not in sign_in(app, "clerk").get(person).text  # may read persons, not flag lines
+
+    page = risk.get(f"/review/{line_id}").text
+    assert badge(page) == "approved" and 'id="flag-form"' in page and 'id="review-decision"' not in page
+    assert 'id="flag-form"' not in sign_in(app, "auditor").get(f"/review/{line_id}").text
+
+    token = csrf(risk, "/review")
+    missing = risk.post(f"/review/{line_id}/flag", data={"reason": " ", "csrf_token": token})
+    assert missing.status_code == 400 and "标记复核须写明原因" in missing.text
+    assert status_of(web_db, line_id) == "approved"
+    done = risk.post(
+        f"/review/{line_id}/flag",
+        data={"reason": "同一住院重复结算？", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/review/{line_id}?flagged=1"
+    flagged = risk.get(done.headers["location"]).text
+    assert "已标记复核" in flagged and badge(flagged) == "review" and "人工标记" in flagged
+    assert "标记复核" in texts(flagged, r'<table id="decision-history">(.*?)</table>')[0]
+    assert status_of(web_db, line_id) == "review"
+    assert link not in risk.get(person).text
+
+    reviewer = sign_in(app, "reviewer")
+    queue = reviewer.get("/review?reason=flagged").text
+    assert texts(queue, r'<tr data-line-id="(\d+)">') == [str(line_id)]
+    assert '<option value="flagged" selected>' in queue
+    token = csrf(reviewer, "/review")
+    first = reviewer.post(f"/review/{line_id}/decide", data={"decision": "approve", "csrf_token": token})
+    assert first.status_code == 200 and badge(first.text) == "second"  # above the amount: four eyes
+    second = sign_in(app, "reviewer2")
+    second.post(f"/review/{line_id}/decide", data={"decision": "approve", "csrf_token": csrf(second)})
+    assert status_of(web_db, line_id) == "approved"
+    with web_db.session() as session:
+        decisions = session.execute(
+            sa.select(ReviewDecision.actor, ReviewDecision.decision)
+            .where(ReviewDecision.adjudication_id == line_id)
+            .order_by(ReviewDecision.id)
+        ).all()
+        audited = session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "review_flag")
+        )
+    assert [tuple(d) for d in decisions] == [
+        ("risk_officer", "flag"),
+        ("reviewer", "approve"),
+        ("reviewer2", "approve"),
+    ]
+    assert audited == 1
+
+
+def test_a_paid_line_cannot_be_flagged_through_the_pages(app, web_db):
+    with web_db.session() as session:
+        line_id = session.scalar(sa.select(Payment.adjudication_id).order_by(Payment.id).limit(1))
+    client = sign_in(app, "adjuster")
+    assert 'id="flag-form"' not in client.get(f"/review/{line_id}").text
+    english = sign_in(app, "adjuster", lang="en")
+    refused = english.post(f"/review/{line_id}/flag", data={"reason": "check", "csrf_token": csrf(english)})
+    assert refused.status_code == 409 and "has been paid and cannot be flagged" in refused.text
+    assert status_of(web_db, line_id) == "approved"
+    finance = sign_in(app, "finance")
+    token = csrf(finance)
+    assert (
+        finance.post(f"/review/{line_id}/flag", data={"reason": "x", "csrf_token": token}).status_code == 403
+    )

@@ -46,6 +46,7 @@ class Permission(StrEnum):
     RUNS_START = "runs.start"
     REVIEW_READ = "review.read"
     REVIEW_DECIDE = "review.decide"
+    REVIEW_FLAG = "review.flag"
     PAYMENTS_READ = "payments.read"
     PAYMENTS_PAY = "payments.pay"
     PAYMENTS_REVERSE = "payments.reverse"
@@ -66,6 +67,7 @@ PERMISSION_NAMES: dict[Permission, tuple[str, str]] = {
     Permission.RUNS_START: ("发起理算", "start an adjudication run"),
     Permission.REVIEW_READ: ("查看审核队列", "read the review queue"),
     Permission.REVIEW_DECIDE: ("审核：通过、拒绝、退回", "review: approve, reject, send back"),
+    Permission.REVIEW_FLAG: ("标记复核（已通过、未支付的明细）", "flag an approved, unpaid line for review"),
     Permission.PAYMENTS_READ: ("查看支付批次", "read payment batches"),
     Permission.PAYMENTS_PAY: ("生成支付批次", "make a payment batch"),
     Permission.PAYMENTS_REVERSE: ("冲正支付", "reverse a payment"),
@@ -82,14 +84,16 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADJUSTER: frozenset(
         _READ_CLAIMS
         | {P.IMPORTS_READ, P.RUNS_READ, P.RUNS_START, P.REVIEW_READ, P.REVIEW_DECIDE, P.PERSONS_REVEAL_ID}
+        | {P.REVIEW_FLAG}
     ),
-    Role.REVIEWER: frozenset(_READ_CLAIMS | {P.RUNS_READ, P.REVIEW_READ, P.REVIEW_DECIDE}),
+    Role.REVIEWER: frozenset(_READ_CLAIMS | {P.RUNS_READ, P.REVIEW_READ, P.REVIEW_DECIDE, P.REVIEW_FLAG}),
     Role.FINANCE: frozenset(
         {P.DASHBOARD_READ, P.PROGRAMS_READ, P.RUNS_READ, P.PAYMENTS_READ, P.PAYMENTS_PAY}
         | {P.PAYMENTS_REVERSE, P.REPORTS_READ}
     ),
     Role.RISK_OFFICER: frozenset(
-        _READ_CLAIMS | {P.PERSONS_REVEAL_ID, P.REVIEW_READ, P.RUNS_READ, P.REPORTS_READ, P.AUDIT_READ}
+        _READ_CLAIMS
+        | {P.PERSONS_REVEAL_ID, P.REVIEW_READ, P.REVIEW_FLAG, P.RUNS_READ, P.REPORTS_READ, P.AUDIT_READ}
     ),
     Role.AUDITOR: frozenset(
         _READ_CLAIMS

@@ -70,7 +70,12 @@ def write_tables(tables: list[ExportTable], path: str | Path) -> list[Path]:
     try:
         with xlsxwriter.Workbook(temporary) as workbook:
             for table in tables:
-                table.frame.write_excel(workbook=workbook, worksheet=table.title[:31], autofit=True)
+                table.frame.write_excel(
+                    workbook=workbook,
+                    worksheet=table.title[:31],
+                    autofit=True,
+                    dtype_formats={pl.Decimal: "0.00"},
+                )
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -1,7 +1,8 @@
 """The review queue: result lines a person must look at, and their decisions.
 
 A line enters review when the bureau's figure differs from ours or it is above the run's review
-threshold. A reviewer approves, rejects or sends it back (to be looked at again), with a reason.
+threshold, or when a person flags an approved line that is not paid yet (:func:`flag`, with a
+reason). A reviewer approves, rejects or sends it back (to be looked at again), with a reason.
 Four eyes: a line whose amount is above ``four_eyes_above_fen`` needs two approvals by two different
 people, neither of whom started the run that produced it. Decisions are append-only; the line's
 ``status`` follows them, changed only by a conditional update so two people deciding at once cannot
@@ -14,11 +15,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from anxin.domain.errors import AnxinError, Conflict, NotFound
 from anxin.store.audit import record
 from anxin.store.database import Database
-from anxin.store.schema import Adjudication, AdjudicationRun, Person, ReviewDecision, Settlement
+from anxin.store.schema import Adjudication, AdjudicationRun, Payment, Person, ReviewDecision, Settlement
 
 #: Statuses of a line that is waiting for a person.
 OPEN = ("review", "second", "returned")
@@ -34,8 +36,16 @@ REASON_NAMES = {
     "bureau_differs": ("与医保结算金额不一致", "bureau figure differs"),
     "above_threshold": ("超过审核金额", "above the review threshold"),
     "not_enrolled": ("未参保", "not enrolled"),
+    "flagged": ("人工标记", "flagged"),
     "": ("", ""),
 }
+DECISION_NAMES = {
+    "approve": ("通过", "approve"),
+    "reject": ("拒绝", "reject"),
+    "send_back": ("退回", "send back"),
+    "flag": ("标记复核", "flag for review"),
+}
+MAX_REASON = 400
 
 
 @dataclass(frozen=True)
@@ -164,10 +174,7 @@ def decide(
         raise AnxinError(
             "拒绝或退回须写明原因", "a rejection or a send-back needs a reason", code="reason_required"
         )
-    if len(reason) > 400:
-        raise AnxinError(
-            "原因不超过 400 个字符", "a reason has at most 400 characters", code="reason_too_long"
-        )
+    _check_length(reason)
     item, decisions = review_item(db, line_id)
     if item.status not in OPEN:
         raise Conflict(
@@ -227,3 +234,111 @@ def _next_status(
             code="four_eyes",
         )
     return "approved", False
+
+
+def _check_length(reason: str) -> None:
+    if len(reason) > MAX_REASON:
+        raise AnxinError(
+            "原因不超过 400 个字符", "a reason has at most 400 characters", code="reason_too_long"
+        )
+
+
+def _paid(line_id: int | sa.ColumnElement[int]) -> sa.Exists:
+    """Whether the line has a payment that no later payment reverses."""
+    reversal = aliased(Payment)
+    reversed_ = sa.exists().where(reversal.reverses_payment_id == Payment.id)
+    return sa.exists().where(Payment.adjudication_id == line_id, ~reversed_)
+
+
+def is_paid(db: Database, line_id: int) -> bool:
+    with db.session() as session:
+        return bool(session.scalar(sa.select(_paid(line_id))))
+
+
+def _already_paid() -> Conflict:
+    return Conflict(
+        "该结果行已支付，不能标记复核（支付须先冲正）",
+        "the line has been paid and cannot be flagged for review (its payment must be reversed first)",
+        code="already_paid",
+    )
+
+
+def flag(db: Database, line_id: int, *, actor: str, reason: str) -> Outcome:
+    """Send an approved, unpaid line back into review (reason ``flagged``), with a reason.
+
+    Like :func:`decide`, the status moves only by a conditional update (approved and unpaid at that
+    moment), so a flag and a decision or a payment batch at the same time cannot both win; the
+    payment check is repeated after the update, inside the transaction, for a batch that committed
+    while the update waited for the line's lock."""
+    reason = reason.strip()
+    if not reason:
+        raise AnxinError(
+            "标记复核须写明原因", "flagging a line for review needs a reason", code="reason_required"
+        )
+    _check_length(reason)
+    item, _ = review_item(db, line_id)
+    if is_paid(db, line_id):
+        raise _already_paid()
+    if item.status != "approved":
+        names = STATUS_NAMES.get(item.status, (item.status, item.status))
+        raise Conflict(
+            f"只能标记已通过的结果行（当前：{names[0]}）",
+            f"only an approved line can be flagged for review (this one is {names[1]})",
+            code="not_flaggable",
+        )
+    with db.session() as session:  # one transaction: committed below, rolled back on leaving otherwise
+        changed = session.execute(
+            sa.update(Adjudication)
+            .where(Adjudication.id == line_id, Adjudication.status == "approved", ~_paid(Adjudication.id))
+            .values(status="review", review_reason="flagged")
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        paid_now = bool(session.scalar(sa.select(_paid(line_id))))
+        lost = changed != 1 or paid_now
+        if lost:
+            session.rollback()
+        else:
+            session.add(
+                ReviewDecision(
+                    adjudication_id=line_id,
+                    decision="flag",
+                    status_after="review",
+                    actor=actor,
+                    reason=reason,
+                )
+            )
+            record(
+                session,
+                actor=actor,
+                action="review_flag",
+                entity="adjudication",
+                entity_id=line_id,
+                before={"status": item.status, "review_reason": item.review_reason},
+                after={"status": "review", "review_reason": "flagged", "reason": reason},
+            )
+            session.commit()
+    if lost:
+        if paid_now:
+            raise _already_paid()
+        raise Conflict("该结果行刚被他人处理，请刷新", "someone else has just changed this line; reload it")
+    return Outcome(line_id, "review", False)
+
+
+def flaggable_lines(db: Database, person_id: int) -> dict[str, list[tuple[int, str]]]:
+    """A person's approved, unpaid lines (the lines :func:`flag` accepts) as
+    ``{setl_id: [(line id, program code), …]}``."""
+    with db.session() as session:
+        rows = session.execute(
+            sa.select(Settlement.setl_id, Adjudication.id, Adjudication.program_code)
+            .join(Settlement, Settlement.id == Adjudication.settlement_id)
+            .where(
+                Adjudication.person_id == person_id,
+                Adjudication.status == "approved",
+                ~_paid(Adjudication.id),
+            )
+            .order_by(Adjudication.id)
+        ).all()
+    found: dict[str, list[tuple[int, str]]] = {}
+    for setl_id, line_id, program_code in rows:
+        found.setdefault(setl_id, []).append((line_id, program_code))
+    return found

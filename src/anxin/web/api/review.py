@@ -5,6 +5,10 @@ neither of whom started the run that produced it. A decision that breaks the rul
 **409** and the code ``four_eyes`` (the caller holds the permission; the line's state, who already
 approved it or whose run made it, is what forbids it), so 403 keeps meaning one thing: the caller's
 roles lack the permission.
+
+Flagging (``POST /review/{line_id}/flag``, permission ``review.flag``) sends an approved line that is
+not paid yet back into review with the reason ``flagged``; a paid line answers 409 ``already_paid``,
+a line that is not approved 409 ``not_flaggable``.
 """
 
 from __future__ import annotations
@@ -70,6 +74,13 @@ class DecisionIn(BaseModel):
     reason: str = Field("", max_length=400, description="拒绝或退回须写原因 / needed to reject or send back")
 
 
+class FlagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        max_length=400, description="标记复核的原因（必填）/ why the line needs a person (required)"
+    )
+
+
 class OutcomeOut(BaseModel):
     line_id: int
     status: str
@@ -123,6 +134,17 @@ def item(
     )
 
 
+def _outcome(outcome: review.Outcome) -> OutcomeOut:
+    names = review.STATUS_NAMES[outcome.status]
+    return OutcomeOut(
+        line_id=outcome.line_id,
+        status=outcome.status,
+        status_zh=names[0],
+        status_en=names[1],
+        needs_second=outcome.needs_second,
+    )
+
+
 @router.post("/{line_id}/decisions", response_model=OutcomeOut, status_code=201, summary="审核决定 / decide")
 def decide(
     line_id: IdPath, body: DecisionIn, request: Request, staff: Annotated[Staff, require(P.REVIEW_DECIDE)]
@@ -144,11 +166,18 @@ def decide(
         if error.code == "four_eyes":
             raise Conflict(error.zh, error.en, code="four_eyes") from None
         raise
-    names = review.STATUS_NAMES[outcome.status]
-    return OutcomeOut(
-        line_id=outcome.line_id,
-        status=outcome.status,
-        status_zh=names[0],
-        status_en=names[1],
-        needs_second=outcome.needs_second,
-    )
+    return _outcome(outcome)
+
+
+@router.post(
+    "/{line_id}/flag", response_model=OutcomeOut, status_code=201, summary="标记复核 / flag for review"
+)
+def flag(
+    line_id: IdPath, body: FlagIn, request: Request, staff: Annotated[Staff, require(P.REVIEW_FLAG)]
+) -> OutcomeOut:
+    """把已通过、尚未支付的结果行送回审核（原因：人工标记），须写明原因。已支付的行返回 409，代码
+    already_paid；未处于已通过状态的行返回 409，代码 not_flaggable；没有原因返回 400，代码 reason_required。
+    Send an approved line that is not paid yet back into review (reason: flagged), with a reason.
+    A paid line answers 409 already_paid; a line that is not approved, 409 not_flaggable; no reason,
+    400 reason_required. The usual decisions (with four eyes) follow."""
+    return _outcome(review.flag(database(request), line_id, actor=staff.username, reason=body.reason))

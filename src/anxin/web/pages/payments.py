@@ -1,6 +1,6 @@
 """Payments: batches and their payments, paying the approved lines of a program (once, whatever
-the retries: the form carries an idempotency key), reversing a payment, and the reconciliation of
-the program year with the bureau's figures."""
+the retries: the form carries an idempotency key), reversing a payment, a batch as an Excel
+workbook (audited), and the reconciliation of the program year with the bureau's figures."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from anxin.services.reconciliation import KIND_ZH, reconcile, summary_rows
 from anxin.services.users import Staff
 from anxin.web.errors import status_of
 from anxin.web.pages.common import PAGE_SIZE, after_change, clamp_page, pages, valid_code
+from anxin.web.pages.imports import XLSX
 from anxin.web.security import database, require
 from anxin.web.templating import render
 
@@ -141,6 +142,20 @@ def batch(
     """A batch and a page of its payments; ``made`` (``new``, ``again``, ``reversal``) says how it
     came from the form just sent."""
     return _batch_page(request, batch_id, page, made=made if made in ("new", "again", "reversal") else "")
+
+
+@router.get("/payments/batches/{batch_id}/export.xlsx")
+def export(
+    request: Request, batch_id: int, staff: Annotated[Staff, require(Permission.PAYMENTS_READ)]
+) -> Response:
+    """The batch as an Excel workbook: its summary and totals, then every payment (ID masked); the
+    export is written to the audit trail."""
+    content = records.batch_workbook(database(request), batch_id, actor=staff.username)
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="payment-batch-{batch_id}.xlsx"'},
+    )
 
 
 def _payment_page(request: Request, payment_id: int, status_code: int = 200, **extra: Any) -> Response:

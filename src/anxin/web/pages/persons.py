@@ -12,6 +12,7 @@ from anxin.domain.access import Permission
 from anxin.domain.errors import AnxinError
 from anxin.domain.vulnerability import VulnerableGroup
 from anxin.services.persons import person_detail, reveal_id, search_persons
+from anxin.services.review import flaggable_lines
 from anxin.services.stored_explanations import explain_stored
 from anxin.services.users import Staff
 from anxin.synth.regions import SHANDONG_CITIES
@@ -88,9 +89,16 @@ def search(
 
 
 def _person_page(request: Request, person_id: int, **extra: Any) -> Response:
-    detail = person_detail(database(request), person_id)
+    db = database(request)
+    detail = person_detail(db, person_id)
     status_code = extra.pop("status_code", 200)
-    context = {"detail": detail, "person": detail.person, **_names(), **extra}
+    context = {
+        "detail": detail,
+        "person": detail.person,
+        "flaggable": flaggable_lines(db, person_id),  # approved, unpaid lines: linked to be flagged
+        **_names(),
+        **extra,
+    }
     return _private(render(request, "person.html", context, status_code=status_code))
 
 

@@ -1,5 +1,6 @@
 """The review queue and the decision on one line: approve, reject or send back, with four eyes for
-lines above the threshold (two approvals by two different people)."""
+lines above the threshold (two approvals by two different people); and flagging an approved line
+that is not paid yet for review, with a reason."""
 
 from __future__ import annotations
 
@@ -11,7 +12,17 @@ from fastapi.responses import Response
 from anxin.domain.access import Permission
 from anxin.domain.errors import AnxinError
 from anxin.services.dashboard import program_years
-from anxin.services.review import OPEN, REASON_NAMES, STATUS_NAMES, decide, review_item, review_queue
+from anxin.services.review import (
+    DECISION_NAMES,
+    OPEN,
+    REASON_NAMES,
+    STATUS_NAMES,
+    decide,
+    flag,
+    is_paid,
+    review_item,
+    review_queue,
+)
 from anxin.services.stored_explanations import explain_stored
 from anxin.services.users import Staff
 from anxin.web.errors import status_of
@@ -79,6 +90,8 @@ def _line_page(request: Request, line_id: int, status_code: int = 200, **extra: 
         "needs_two": abs(item.amount_fen) > threshold,
         "four_eyes_above_fen": threshold,
         "first_approval": first if item.status == "second" else None,
+        "flaggable": item.status == "approved" and not is_paid(db, line_id),
+        "decision_names": DECISION_NAMES,
         **extra,
     }
     return render(request, "review_line.html", context, status_code=status_code)
@@ -90,8 +103,11 @@ def line(
     line_id: int,
     staff: Annotated[Staff, require(Permission.REVIEW_READ)],
     decided: str = "",
+    flagged: str = "",
 ) -> Response:
-    return _line_page(request, line_id, decided=decided if decided in STATUS_NAMES else "")
+    return _line_page(
+        request, line_id, decided=decided if decided in STATUS_NAMES else "", flagged=flagged == "1"
+    )
 
 
 @router.post("/review/{line_id}/decide")
@@ -118,4 +134,23 @@ def decide_line(
         request,
         f"/review/{line_id}?decided={outcome.status}",
         lambda: _line_page(request, line_id, decided=outcome.status),
+    )
+
+
+@router.post("/review/{line_id}/flag")
+def flag_line(
+    request: Request,
+    line_id: int,
+    staff: Annotated[Staff, require(Permission.REVIEW_FLAG)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Send an approved, unpaid line back into review (reason ``flagged``); a reason is required."""
+    try:
+        flag(database(request), line_id, actor=staff.username, reason=reason)
+    except AnxinError as error:
+        return _line_page(
+            request, line_id, status_code=status_of(error), flag_error=error, flag_reason=reason
+        )
+    return after_change(
+        request, f"/review/{line_id}?flagged=1", lambda: _line_page(request, line_id, flagged=True)
     )
