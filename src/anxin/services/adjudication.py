@@ -19,13 +19,14 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from anxin.domain.programs import Program
+from anxin.domain.errors import AnxinError
+from anxin.domain.programs import Program, ProgramKind
 from anxin.engine.critical_illness import accumulate, evaluate, with_program_year
 from anxin.services import adjudication_data as data
 from anxin.store.audit import record
 from anxin.store.bulk import bulk_insert, bulk_upsert
 from anxin.store.database import Database
-from anxin.store.locks import wait_for_settlement_writes
+from anxin.store.locks import refresh_statistics, wait_for_settlement_writes
 from anxin.store.schema import Accumulator, Adjudication, AdjudicationRun
 from anxin.store.schema.base import utc_now
 
@@ -63,6 +64,13 @@ def adjudicate(
     """Run adjudication for ``program``; ``year`` limits it to one program year."""
     if mode not in ("incremental", "full"):
         raise ValueError(f"unknown mode {mode!r}")
+    if program.kind is not ProgramKind.CRITICAL_ILLNESS:
+        raise AnxinError(
+            f"{program.code} 是{program.kind.label_zh}，不按医保结算理算；该类项目按其账单或理赔处理",
+            f"{program.code} is {program.kind.label_en}: it is not adjudicated from medical-insurance "
+            "settlements, but from its own bills or claims",
+            code="wrong_program_kind",
+        )
     run_id = _start_run(db, program.code, year, mode, actor)
     with db.engine.connect() as connection:
         persons = (
@@ -96,6 +104,8 @@ def adjudicate(
             totals[key] += value
         if progress:
             progress(min(start + chunk_persons, len(persons)), len(persons))
+    with db.engine.begin() as connection:
+        refresh_statistics(connection, ("adjudications", "accumulators"))
     return _finish_run(db, run_id, program.code, mode, len(persons), totals, actor)
 
 

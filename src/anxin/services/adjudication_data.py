@@ -46,12 +46,10 @@ def latest_settlement_id(connection: Connection) -> int:
 def pending_person_ids(connection: Connection, program_code: str) -> list[int]:
     """Persons with at least one settlement not yet adjudicated under the program: only settlements
     stored after the last completed run began need looking at."""
-    done = sa.select(Adjudication.id).where(
-        Adjudication.settlement_id == Settlement.id, Adjudication.program_code == program_code
-    )
+    upto = covered_upto(connection, program_code)
     statement = (
         sa.select(Settlement.person_id)
-        .where(Settlement.id > covered_upto(connection, program_code), ~sa.exists(done))
+        .where(Settlement.id > upto, ~sa.exists(_done(program_code, upto)))
         .distinct()
         .order_by(Settlement.person_id)
     )
@@ -66,41 +64,70 @@ def all_person_ids(connection: Connection) -> list[int]:
     )
 
 
-def _settlements(condition: sa.ColumnElement[bool], pending_for: str | None) -> sa.Select:
-    """Settlements matching ``condition`` (only those not yet adjudicated under ``pending_for``).
-
-    A reversal takes its original's dates and the opposite of the original's base, so it cancels
-    the original exactly."""
-    original = sa.orm.aliased(Settlement)
-    statement = (
-        sa.select(
-            Settlement.id,
-            Settlement.person_id,
-            Settlement.setl_id,
-            Settlement.setl_time,
-            sa.func.coalesce(original.begndate, Settlement.begndate),
-            sa.func.coalesce(original.enddate, Settlement.enddate),
-            sa.case((original.id.is_not(None), -original.base_fen), else_=Settlement.base_fen),
-            Settlement.hifmi_fen,
-            Settlement.psn_idet_type,
-            Settlement.reverses_setl_id,
-        )
-        .outerjoin(original, original.setl_id == Settlement.reverses_setl_id)
-        .where(condition)
+def _done(program_code: str, above: int) -> sa.Select:
+    """The program's result lines of the settlement in hand. ``above`` (the watermark) repeats what
+    the outer query already says, so the planner reads only the lines above it (PostgreSQL would
+    otherwise hash every line of the program for the anti-join)."""
+    return sa.select(Adjudication.id).where(
+        Adjudication.program_code == program_code,
+        Adjudication.settlement_id == Settlement.id,
+        Adjudication.settlement_id > above,
     )
+
+
+def _settlements(condition: sa.ColumnElement[bool], pending_for: str | None, above: int = 0) -> sa.Select:
+    """Settlements matching ``condition`` (only those not yet adjudicated under ``pending_for``, all
+    with ids above ``above``), as stored: :func:`_with_originals` completes the reversals."""
+    statement = sa.select(
+        Settlement.id,
+        Settlement.person_id,
+        Settlement.setl_id,
+        Settlement.setl_time,
+        Settlement.begndate,
+        Settlement.enddate,
+        Settlement.base_fen,
+        Settlement.hifmi_fen,
+        Settlement.psn_idet_type,
+        Settlement.reverses_setl_id,
+    ).where(condition)
     if pending_for is not None:
-        done = sa.select(Adjudication.id).where(
-            Adjudication.settlement_id == Settlement.id, Adjudication.program_code == pending_for
-        )
-        statement = statement.where(~sa.exists(done))
+        statement = statement.where(~sa.exists(_done(pending_for, above)))
     return statement
+
+
+def _with_originals(connection: Connection, frame: pl.DataFrame) -> pl.DataFrame:
+    """A reversal takes its original's dates and the opposite of the original's base, so it cancels
+    the original exactly. The few originals are looked up by key (a join in SQL would make the
+    planner hash every settlement for them)."""
+    keys = frame["reverses"].drop_nulls().unique().to_list()
+    if not keys:
+        return frame
+    schema = {
+        "reverses": pl.String(),
+        "o_admitted": pl.Date(),
+        "o_discharged": pl.Date(),
+        "o_base": pl.Int64(),
+    }
+    statement = sa.select(Settlement.setl_id, Settlement.begndate, Settlement.enddate, Settlement.base_fen)
+    originals = select_by_keys(connection, statement, Settlement.setl_id, keys, schema)
+    found = pl.col("o_base").is_not_null()
+    return (
+        frame.join(originals, on="reverses", how="left")
+        .with_columns(
+            admitted_on=pl.coalesce("o_admitted", "admitted_on"),
+            discharged_on=pl.coalesce("o_discharged", "discharged_on"),
+            base_fen=pl.when(found).then(-pl.col("o_base")).otherwise(pl.col("base_fen")),
+        )
+        .drop("o_admitted", "o_discharged", "o_base")
+    )
 
 
 def settlements_of(connection: Connection, person_ids: list[int]) -> pl.DataFrame:
     """Every settlement of these persons."""
-    return select_by_keys(
+    rows = select_by_keys(
         connection, _settlements(sa.true(), None), Settlement.person_id, person_ids, SETTLEMENT_SCHEMA
     )
+    return _with_originals(connection, rows)
 
 
 def pending_settlements(
@@ -109,10 +136,13 @@ def pending_settlements(
     """These persons' settlements not yet adjudicated under the program, all above the last completed
     run's watermark. When they are every pending person (a day's run in one chunk), read by one range
     of settlement ids; otherwise by the persons' keys, so a run in many chunks reads each once."""
-    statement = _settlements(Settlement.id > covered_upto(connection, program_code), program_code)
+    upto = covered_upto(connection, program_code)
+    statement = _settlements(Settlement.id > upto, program_code, upto)
     if every_pending:
-        return fetch_frame(connection, statement, SETTLEMENT_SCHEMA)
-    return select_by_keys(connection, statement, Settlement.person_id, person_ids, SETTLEMENT_SCHEMA)
+        rows = fetch_frame(connection, statement, SETTLEMENT_SCHEMA)
+    else:
+        rows = select_by_keys(connection, statement, Settlement.person_id, person_ids, SETTLEMENT_SCHEMA)
+    return _with_originals(connection, rows)
 
 
 def recorded_due(connection: Connection, program_code: str, person_ids: list[int]) -> pl.DataFrame:

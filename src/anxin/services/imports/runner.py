@@ -30,7 +30,7 @@ from anxin.services.imports.batches import (
     store_rejection,
 )
 from anxin.store.database import Database
-from anxin.store.locks import hold_settlement_writes
+from anxin.store.locks import hold_settlement_writes, refresh_statistics
 
 Progress = Callable[[int, int], None]
 Checked = TypeVar("Checked")
@@ -53,6 +53,13 @@ class ImportPlan(Protocol):
     ) -> dict[str, int]:
         """Write the new rows; returns rows written per table."""
         ...
+
+
+#: The tables an import of each kind writes (their planner statistics are refreshed after it).
+WRITTEN = {
+    "settlements": ("settlements",),
+    "persons": ("persons", "enrollments", "vulnerable_statuses", "group_members"),
+}
 
 
 def run_import(
@@ -132,6 +139,8 @@ def run_import(
                 detail={**detail, **summary, "counts": counts},
             )
             transaction.commit()
+            with connection.begin():
+                refresh_statistics(connection, WRITTEN.get(kind, ()))
         except integrity_errors as error:
             if transaction.is_active:
                 transaction.rollback()
