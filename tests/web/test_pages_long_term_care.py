@@ -16,7 +16,10 @@ def test_catalogue_reads_the_care_programs() -> None:
     assert info.kind == "long_term_care" and info.kind_zh == "长期护理保险"
     assert not info.latest.confirmed
     rows = {p.key: p for p in version_parameters("shandong-city-ltc-resident", "2023")}
-    assert rows["service.hospital_special_care.3"].value_text == "按费用的 70% 支付，每日最多 120.00 元（未核实）"
+    assert (
+        rows["service.hospital_special_care.3"].value_text
+        == "按费用的 70% 支付，每日最多 120.00 元（未核实）"
+    )
     assert rows["service.family_care"].value("en") == "flat 30.00 yuan a day (unconfirmed)"
 
 

@@ -19,8 +19,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from anxin.domain.errors import AnxinError
-from anxin.domain.programs import Program, ProgramKind
+from anxin.domain.programs import Program, ProgramKind, require_kind
 from anxin.engine.critical_illness import accumulate, evaluate, with_program_year
 from anxin.services import adjudication_data as data
 from anxin.store.audit import record
@@ -64,13 +63,7 @@ def adjudicate(
     """Run adjudication for ``program``; ``year`` limits it to one program year."""
     if mode not in ("incremental", "full"):
         raise ValueError(f"unknown mode {mode!r}")
-    if program.kind is not ProgramKind.CRITICAL_ILLNESS:
-        raise AnxinError(
-            f"{program.code} 是{program.kind.label_zh}，不按医保结算理算；该类项目按其账单或理赔处理",
-            f"{program.code} is {program.kind.label_en}: it is not adjudicated from medical-insurance "
-            "settlements, but from its own bills or claims",
-            code="wrong_program_kind",
-        )
+    require_kind(program, ProgramKind.CRITICAL_ILLNESS)
     run_id = _start_run(db, program.code, year, mode, actor)
     with db.engine.connect() as connection:
         persons = (

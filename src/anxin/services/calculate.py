@@ -10,7 +10,7 @@ import polars as pl
 from anxin.domain.critical_illness import resolve_schedule
 from anxin.domain.errors import InvalidInput
 from anxin.domain.explanation import Explanation, band_lines
-from anxin.domain.programs import Program
+from anxin.domain.programs import Program, ProgramKind, require_kind
 from anxin.domain.vulnerability import VulnerableGroup
 from anxin.engine.critical_illness import accumulate, evaluate
 from anxin.services.result_columns import result_frame
@@ -33,6 +33,7 @@ class CalculationSummary:
 
 def adjudicate(settlements: SettlementFile, program: Program) -> pl.DataFrame:
     """Kernel results for a validated file, back in the file's row order."""
+    require_kind(program, ProgramKind.CRITICAL_ILLNESS)
     results = evaluate(accumulate(settlements.frame, program.program_year), program)
     return results.sort("source_row")
 
@@ -112,6 +113,7 @@ def explanation_of(row: dict[str, object], program: Program) -> Explanation:
 
 def explain_settlement(program: Program, settlements_path: str | Path, settlement_id: str) -> Explanation:
     """Explain one settlement of a file: its person's year is computed, then the line is explained."""
+    require_kind(program, ProgramKind.CRITICAL_ILLNESS)
     settlements = read_settlements(settlements_path)
     frame = settlements.frame
     match = frame.filter(pl.col("settlement_id") == settlement_id)

@@ -11,6 +11,7 @@ from anxin.domain.programs.model import (
     Source,
     YearBasis,
     parse_program,
+    require_kind,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "Source",
     "YearBasis",
     "parse_program",
+    "require_kind",
 ]

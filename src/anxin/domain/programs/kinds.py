@@ -12,9 +12,17 @@ from typing import Annotated, Union
 
 from pydantic import Field, TypeAdapter
 
+from anxin.domain.programs.group_accident import GroupAccidentProgram
+from anxin.domain.programs.long_term_care import LongTermCareProgram
 from anxin.domain.programs.model import CriticalIllnessProgram, Program
+from anxin.domain.programs.specified_disease import SpecifiedDiseaseProgram
 
-PROGRAM_CLASSES: tuple[type[Program], ...] = (CriticalIllnessProgram,)
+PROGRAM_CLASSES: tuple[type[Program], ...] = (
+    CriticalIllnessProgram,
+    LongTermCareProgram,
+    GroupAccidentProgram,
+    SpecifiedDiseaseProgram,
+)
 
 
 @cache

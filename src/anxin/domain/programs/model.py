@@ -208,6 +208,16 @@ class Program(_Frozen):
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def require_kind(program: Program, kind: ProgramKind) -> None:
+    """Refuse, in both languages, a program of another kind than the operation handles."""
+    if program.kind is not kind:
+        raise InvalidProgram(
+            f"{program.code} 是{program.kind.label_zh}，此处只处理{kind.label_zh}",
+            f"{program.code} is {program.kind.label_en}; this handles {kind.label_en} only",
+            code="wrong_program_kind",
+        )
+
+
 class CriticalIllnessVersion(ProgramVersion):
     parameters: CriticalIllnessParameters
 
