@@ -1,6 +1,6 @@
 """An independent statement of the critical-illness rule, for checking the engine.
 
-Written from DOMAIN.md's formula with exact fractions and nothing from ``anxin``'s formula code:
+Written from the published formula with exact fractions and nothing from ``anxin``'s formula code:
     f(x) = min(cap, Σ_band ratio × |[max(lo, D), min(x, hi)]|)   (bands on absolute year-to-date)
     f(x) = min(cap, Σ_band ratio × |[D + lo, min(x, D + hi)]|)   (bands above the deductible)
 rounded half up to the fen, and a settlement pays f(after) − f(before).

@@ -1,7 +1,7 @@
 """An independent, row-at-a-time statement of the group accident & health and specified-disease rules,
 for checking the batch engines.
 
-Written from DOMAIN.md §3 and docs/programs.md in plain Python with exact fractions; it reads the
+Written from docs/programs.md in plain Python with exact fractions; it reads the
 parameter models as data and uses nothing of ``anxin``'s rule code. Claims are dicts with the engine's
 input columns; each person-year is walked in (due date, claim id) order with a dict of what was used.
 """

@@ -227,7 +227,7 @@ def test_programs_list_and_show():
 
 
 def test_worked_example_with_owed_cost_given_directly(tmp_path):
-    """DOMAIN.md's golden case: owed eligible cost 170,000 under Shandong 2014 pays 87,000.00."""
+    """The published worked example: owed eligible cost 170,000 under Shandong 2014 pays 87,000.00."""
     source = tmp_path / "example.csv"
     source.write_text(
         "结算ID,人员编号,结算时间,出院日期,合规自付费用\nSD-1,P1,2023-03-21 10:00:00,2023-03-20,170000.00\n",

@@ -77,7 +77,7 @@ def test_instrument_totals_are_100_16_12() -> None:
      (40, Grade.SEVERE), (0, Grade.SEVERE)],
 )  # fmt: skip
 def test_barthel_grades_as_domain_md(total: int, grade: Grade) -> None:
-    # DOMAIN.md §2: 100 intact; 65–95 mild; 45–60 moderate; ≤ 40 severe
+    # Barthel grades: 100 intact; 65–95 mild; 45–60 moderate; ≤ 40 severe
     assert assess_barthel(total, (100, 65, 45)) == (total, grade)
     assert grade_of(total, (100, 65, 45)) is grade
 

@@ -120,6 +120,7 @@ def programs_list() -> None:
 def programs_show(program: Annotated[str, typer.Argument(help="项目文件或代码 / file or code")]) -> None:
     """显示项目各版本的参数与来源 / a program's versions, parameters and sources."""
     from anxin.domain.critical_illness import UNBOUNDED_FEN, resolve_schedule
+    from anxin.domain.programs import ProgramKind
     from anxin.domain.programs.critical_illness import CriticalIllnessParameters
     from anxin.store.program_files import resolve_program
 
@@ -128,9 +129,13 @@ def programs_show(program: Annotated[str, typer.Argument(help="项目文件或�
     except AnxinError as error:
         fail(error)
     console.print(f"[bold]{chosen.name_zh}[/] / {chosen.name_en}  ({chosen.code})")
-    console.print(
-        f"年度 Year: 自 {chosen.program_year.starts} 起，按{chosen.program_year.counts_by.label_zh}计入"
-    )
+    console.print(f"类型 Kind: {chosen.kind.label_zh} / {chosen.kind.label_en}")
+    if chosen.kind is ProgramKind.CRITICAL_ILLNESS:
+        console.print(
+            f"年度 Year: 自 {chosen.program_year.starts} 起，按{chosen.program_year.counts_by.label_zh}计入"
+        )
+    else:
+        console.print(f"年度 Year: 自 {chosen.program_year.starts} 起")
     for version in chosen.versions:
         params = version.parameters
         console.print(
