@@ -98,7 +98,7 @@ def adjudicate(
         if progress:
             progress(min(start + chunk_persons, len(persons)), len(persons))
     with db.engine.begin() as connection:
-        refresh_statistics(connection, ("adjudications", "accumulators"))
+        refresh_statistics(connection, ("adjudications", "accumulators"), totals["lines"])
     return _finish_run(db, run_id, program.code, mode, len(persons), totals, actor)
 
 

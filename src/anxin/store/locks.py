@@ -29,10 +29,17 @@ def wait_for_settlement_writes(connection: Connection) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETTLEMENT_WRITES})
 
 
-def refresh_statistics(connection: Connection, tables: tuple[str, ...]) -> None:
-    """After a bulk write, let PostgreSQL's planner see the new rows now rather than when
-    autovacuum gets to it (stale counts made it hash whole tables for a day's few thousand rows).
+def refresh_statistics(connection: Connection, tables: tuple[str, ...], written: int) -> None:
+    """After a bulk write of ``written`` rows, let PostgreSQL's planner see them now rather than
+    when autovacuum gets to it: stale counts after a first bulk load made it hash whole tables for a
+    day's few thousand rows. Only where the write is large beside what the planner knows (a table
+    never analyzed, or growing by a tenth or more): a day's increment is left to autovacuum.
     SQLite's planner needs no statistics for these look-ups."""
-    if connection.dialect.name == "postgresql":
-        for table in tables:
+    if connection.dialect.name != "postgresql" or written <= 0:
+        return
+    for table in tables:
+        known = connection.execute(
+            sa.text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:table)"), {"table": table}
+        ).scalar()
+        if known is None or known < 0 or written * 10 >= known:
             connection.exec_driver_sql(f"ANALYZE {connection.dialect.identifier_preparer.quote(table)}")

@@ -59,6 +59,7 @@ class ImportPlan(Protocol):
 WRITTEN = {
     "settlements": ("settlements",),
     "persons": ("persons", "enrollments", "vulnerable_statuses", "group_members"),
+    "claims": ("claims",),
 }
 
 
@@ -140,7 +141,7 @@ def run_import(
             )
             transaction.commit()
             with connection.begin():
-                refresh_statistics(connection, WRITTEN.get(kind, ()))
+                refresh_statistics(connection, WRITTEN.get(kind, ()), plan.inserted)
         except integrity_errors as error:
             if transaction.is_active:
                 transaction.rollback()
