@@ -29,7 +29,11 @@ def serve(
     except AnxinError as error:
         fail(error)
     app = create_app(db)
-    console.print(f"安心 Anxin: http://{host}:{port}/  (API: http://{host}:{port}/api/docs)")
+    console.print(
+        f"安心 Anxin: http://{host}:{port}/  (API: http://{host}:{port}/api/docs)",
+        soft_wrap=True,
+        highlight=False,
+    )
     code = demo_welcome(app)
     if code:
         console.print(
