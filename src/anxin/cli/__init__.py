@@ -6,6 +6,7 @@ import typer
 
 from anxin.cli import (
     adjudicate_cli,
+    claims_cli,
     database_cli,
     imports_cli,
     payments_cli,
@@ -25,6 +26,7 @@ app.add_typer(programs_cli.programs_app, name="programs")
 app.add_typer(database_cli.app, name="db")
 app.add_typer(imports_cli.app, name="import")
 app.command("adjudicate")(adjudicate_cli.adjudicate)
+app.add_typer(claims_cli.app, name="claims")
 app.add_typer(payments_cli.app, name="pay")
 app.add_typer(reports_cli.app, name="report")
 app.command("serve")(web_cli.serve)

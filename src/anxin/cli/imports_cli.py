@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from anxin.store.database import Database
 
 app = typer.Typer(
-    help="导入参保人员、参保登记与结算数据（CSV/XLSX/Parquet，整文件要么全部导入要么全部拒绝）"
-    " / import persons, enrolments and settlements (all or nothing per file)",
+    help="导入参保人员、参保登记、结算数据与理赔（CSV/XLSX/Parquet，整文件要么全部导入要么全部拒绝）"
+    " / import persons, enrolments, settlements and claims (all or nothing per file)",
     no_args_is_help=True,
 )
 
@@ -89,7 +89,7 @@ def persons(
     funder: Annotated[
         str,
         typer.Option(
-            help="缴费来源（文件未给出时）：政府/个人/捐助/单位 / government, individual, donor, employer"
+            help="缴费来源（文件未给出时）：政府/个人/捐助/单位/工会 / government, individual, donor, employer, union"
         ),
     ] = "government",
     premium: Annotated[str, typer.Option(help="缴费金额（元，文件未给出时）/ premium in yuan")] = "0",
@@ -130,6 +130,27 @@ def settlements(file: FileArgument, errors_report: ErrorsOption = None, actor: A
 
     who = _actor(actor)
     _run(lambda db, progress: import_settlements(db, file, actor=who, progress=progress), errors_report)
+
+
+@app.command()
+def claims(
+    file: FileArgument,
+    program: Annotated[str, typer.Option("--program", "-p", help="项目代码 / program code")],
+    errors_report: ErrorsOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """导入团体意外与健康、特定疾病的理赔（须先导入参保名单）/ import group-cover claims.
+
+    必需列：赔案号，人员编号或证件号码，责任日期；团体意外另需理赔类型（身故、伤残、意外医疗、住院津贴、
+    疾病住院），按类型需事故日期、入院/出院日期、伤残等级、医疗费用；特定疾病需疾病代码。
+    """
+    from anxin.services.imports import import_claims
+
+    who = _actor(actor)
+    _run(
+        lambda db, progress: import_claims(db, file, program_code=program, actor=who, progress=progress),
+        errors_report,
+    )
 
 
 @app.command()

@@ -47,8 +47,12 @@ def _open():  # type: ignore[no-untyped-def]
 def batch(
     program: CodeOption,
     payee: Annotated[
-        str, typer.Option(help="收款方：fund 医保基金账户 / person 参保人 / who receives the money")
-    ] = "fund",
+        str | None,
+        typer.Option(
+            help="收款方：fund 医保基金账户 / person 参保人（默认：大病保险为 fund，团体理赔为 person）"
+            " / who receives the money (default: fund; person for group-cover claims)"
+        ),
+    ] = None,
     key: Annotated[
         str | None,
         typer.Option("--key", help="幂等键：重复提交同一键只返回原批次 / idempotency key"),

@@ -27,10 +27,14 @@ def year_report(
     actor: ActorOption = None,
 ) -> None:
     """项目年度数据：参保、赔付人数与人次、金额、地市/医院等级/人员类别占比、支付用时 / the year's figures."""
+    from anxin.services.payments import pays_claims
     from anxin.services.report_export import export_report, overview_rows
     from anxin.services.reports import program_year_report, summary_zh
     from anxin.store.database import open_database
 
+    if pays_claims(program):
+        _claims_year_report(program, year, out)
+        return
     try:
         db = open_database()
         with console.status("汇总 / summing…"):
@@ -67,3 +71,45 @@ def year_report(
     console.print(summary_zh(report), highlight=False)
     for path in written:
         console.print(f"已导出 / exported: {path}")
+
+
+def _claims_year_report(program: str, year: int, out: Path | None) -> None:
+    """The year of a group-cover claims program: claims, claimants, paid, by claim type and city."""
+    from anxin.services.claims_reports import claims_summary_zh, claims_year_report
+    from anxin.store.database import open_database
+
+    if out is not None:
+        console.print("团体理赔报表暂不支持导出，仅显示 / export is not available for claims programs yet")
+    try:
+        db = open_database()
+        with console.status("汇总 / summing…"):
+            report = claims_year_report(db, program, year)
+    except AnxinError as error:
+        fail(error)
+    overview = Table("指标 Item", "数值 Value", title=f"{report.program_name} {year}年度 / year")
+    for item, value in (
+        ("参保人数 insured", f"{report.insured:,}"),
+        ("理赔件数 claims", f"{report.claims:,}"),
+        ("赔付件数 paid claims", f"{report.paid_claims:,}"),
+        ("拒赔件数 rejected claims", f"{report.rejected_claims:,}"),
+        ("赔付人数 claimants", f"{report.claimants:,}"),
+        ("赔付金额 paid (元)", format_yuan(report.paid_fen)),
+        ("人均赔付 average per claimant (元)", format_yuan(report.average_per_claimant_fen)),
+        ("待复核 in review", f"{report.review_lines:,} / {format_yuan(report.review_fen)}"),
+    ):
+        overview.add_row(item, value)
+    console.print(overview)
+    for title, shares in (
+        ("按理赔类型 / by claim type", report.by_type),
+        ("按地市 / by city", report.by_city),
+    ):
+        table = Table(
+            "分组 Group", "件数 Claims", "赔付件数 Paid", "赔付金额 Paid (元)", "金额占比 Share", title=title
+        )
+        for share in shares:
+            table.add_row(
+                share.label, f"{share.claims:,}", f"{share.paid_claims:,}", format_yuan(share.paid_fen),
+                format_ratio(share.paid_share_bp),
+            )  # fmt: skip
+        console.print(table)
+    console.print(claims_summary_zh(report), highlight=False)

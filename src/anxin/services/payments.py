@@ -1,6 +1,6 @@
 """Payment batches: every approved result line paid exactly once; corrections by reversal.
 
-Exactly once rests on three things: ``payments.adjudication_id`` is UNIQUE (the database refuses a
+Exactly once rests on three things: ``payments.adjudication_id`` (``claim_result_id``) is UNIQUE (the database refuses a
 second payment of a line), a batch is one transaction (its payments, ledger journals and audit entry
 land together or not at all), and the candidate lines are chosen and inserted by one
 ``INSERT … SELECT`` that skips lines already paid. On PostgreSQL the candidates are locked with
@@ -28,10 +28,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from anxin.domain.errors import AnxinError
+from anxin.domain.programs import ProgramKind
 from anxin.services import ledger
 from anxin.store.audit import record
 from anxin.store.database import Database
-from anxin.store.schema import Adjudication, Payment, PaymentBatch
+from anxin.store.program_files import shipped_programs
+from anxin.store.schema import Adjudication, ClaimResult, Payment, PaymentBatch
 from anxin.store.schema.base import utc_now
 
 ATTEMPTS = 6
@@ -98,17 +100,22 @@ def pay(
     db: Database,
     program_code: str,
     *,
-    payee: str = "fund",
+    payee: str | None = None,
     actor: str,
     idempotency_key: str | None = None,
     limit: int | None = None,
 ) -> BatchSummary:
     """Pay, in one batch, every approved line of ``program_code`` not paid yet whose amount is not 0.
 
+    The lines are the settlement results (``adjudications``) or, for a group-cover program, the claim
+    results (``claim_results``); the payee is by default the fund, for claims the person.
+
     Calling again pays only lines approved since; with the same ``idempotency_key`` it returns the
     batch made the first time and pays nothing. Without a key, a call that finds nothing to pay
     leaves no trace; with one, it records an empty batch so the key keeps its answer.
     """
+    claims = pays_claims(program_code)
+    payee = payee or ("person" if claims else "fund")
     if payee not in ledger.PAYEES:
         raise PaymentError(
             f"收款方须为 fund（医保基金）或 person（参保人）：{payee!r}",
@@ -120,7 +127,7 @@ def pay(
         raise PaymentError("幂等键须为 1–80 个字符", "an idempotency key has 1–80 characters")
 
     def work(session: Session) -> BatchSummary:
-        return _pay_once(session, db.dialect, program_code, payee, actor, idempotency_key, limit)
+        return _pay_once(session, db.dialect, program_code, payee, actor, idempotency_key, limit, claims)
 
     return _in_transaction(db, work)
 
@@ -133,6 +140,7 @@ def _pay_once(
     actor: str,
     key: str | None,
     limit: int | None,
+    claims: bool = False,
 ) -> BatchSummary:
     if key is not None:
         existing = session.scalars(sa.select(PaymentBatch).where(PaymentBatch.idempotency_key == key)).first()
@@ -150,8 +158,14 @@ def _pay_once(
     session.flush()
     session.execute(
         sa.insert(Payment).from_select(
-            ["batch_id", "adjudication_id", "person_id", "amount_fen", "created_at"],
-            _candidates(batch.id, program_code, dialect, limit, utc_now()),
+            [
+                "batch_id",
+                "claim_result_id" if claims else "adjudication_id",
+                "person_id",
+                "amount_fen",
+                "created_at",
+            ],
+            _candidates(batch.id, program_code, dialect, limit, utc_now(), claims),
         )
     )
     summary = summarize_batch(session, batch)
@@ -186,11 +200,17 @@ def _pay_once(
     return summary
 
 
+def pays_claims(program_code: str) -> bool:
+    """Whether the program's lines are claim results (a shipped group-cover program)."""
+    program = shipped_programs().get(program_code)
+    return program is not None and program.kind in (ProgramKind.GROUP_ACCIDENT, ProgramKind.SPECIFIED_DISEASE)
+
+
 def _candidates(
-    batch_id: int, program_code: str, dialect: str, limit: int | None, now: dt.datetime
+    batch_id: int, program_code: str, dialect: str, limit: int | None, now: dt.datetime, claims: bool = False
 ) -> sa.Select:
-    line = Adjudication
-    paid = sa.exists().where(Payment.adjudication_id == line.id)
+    line: type[Adjudication] | type[ClaimResult] = ClaimResult if claims else Adjudication
+    paid = sa.exists().where((Payment.claim_result_id if claims else Payment.adjudication_id) == line.id)
     statement = (
         sa.select(
             sa.literal(batch_id, Payment.__table__.c.batch_id.type),

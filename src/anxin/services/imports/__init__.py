@@ -1,4 +1,4 @@
-"""Imports of persons (with their enrolment) and settlements from CSV, Excel and Parquet files.
+"""Imports of persons (with their enrolment), settlements and group-cover claims from CSV, Excel and Parquet files.
 
 All or nothing per file; idempotent (a file's hash, each row's natural key); rejected rows kept as
 the import's problems (row, column, masked value, reason in Chinese and English); bulk writes
@@ -6,6 +6,7 @@ the import's problems (row, column, masked value, reason in Chinese and English)
 """
 
 from anxin.services.imports.batches import ImportSummary, UnknownImport, import_batch, import_problems
+from anxin.services.imports.claims import import_claims
 from anxin.services.imports.persons import import_persons
 from anxin.services.imports.runner import ImportConflict, Progress
 from anxin.services.imports.settlements import import_settlements
@@ -16,6 +17,7 @@ __all__ = [
     "Progress",
     "UnknownImport",
     "import_batch",
+    "import_claims",
     "import_persons",
     "import_problems",
     "import_settlements",

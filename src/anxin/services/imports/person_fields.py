@@ -32,6 +32,7 @@ FIELDS: tuple[PersonField, ...] = (
     PersonField("vulnerable_to", "终止日期", ("困难人员终止日期", "身份结束日期")),
     PersonField("premium", "缴费金额", ("个人缴费", "缴费额", "premium_yuan")),
     PersonField("funder", "缴费来源", ("出资方", "资助方")),
+    PersonField("units", "份数", ("投保份数", "保险份数")),
     PersonField("household", "户编号", ("家庭编号", "户号", "household_code"), 40),
     PersonField("village", "村", ("村名", "所在村", "村（社区）"), 200),
     PersonField("school", "学校", ("学校名称",), 200),
@@ -48,6 +49,7 @@ FUNDERS = {
     "individual": ("individual", "个人", "个人缴费", "本人"),
     "donor": ("donor", "捐助", "社会捐助", "慈善"),
     "employer": ("employer", "单位", "雇主", "企业"),
+    "union": ("union", "工会", "总工会"),
 }
 FUNDER_WORDS = {word: code for code, words in FUNDERS.items() for word in words}
 
@@ -79,7 +81,7 @@ def funder_code(text: str) -> str:
     code = FUNDER_WORDS.get(text.strip().lower()) or FUNDER_WORDS.get(text.strip())
     if code is None:
         raise InvalidInput(
-            f"不认识的缴费来源：{text!r}（可用：政府、个人、捐助、单位）",
+            f"不认识的缴费来源：{text!r}（可用：政府、个人、捐助、单位、工会）",
             f"unknown funder: {text!r} (known: {', '.join(FUNDERS)})",
         )
     return code

@@ -251,9 +251,15 @@ def _compare_enrollments(
 ) -> pl.DataFrame:
     """Rows whose enrolment is new; conflicts where the stored one differs."""
     statement = sa.select(
-        Enrollment.person_id, Enrollment.funder, Enrollment.premium_fen, Enrollment.group_id
+        Enrollment.person_id, Enrollment.funder, Enrollment.premium_fen, Enrollment.group_id, Enrollment.units
     ).where(Enrollment.program_code == enrolment.program_code, Enrollment.year == enrolment.year)
-    schema = {"person_id": pl.Int64, "s_funder": pl.String, "s_premium_fen": pl.Int64, "s_group_id": pl.Int64}
+    schema = {
+        "person_id": pl.Int64,
+        "s_funder": pl.String,
+        "s_premium_fen": pl.Int64,
+        "s_group_id": pl.Int64,
+        "s_units": pl.Int64,
+    }
     stored = select_by_keys(connection, statement, Enrollment.person_id, person_ids, schema)
     joined = rows.join(stored, on="person_id", how="left")
     has = pl.col("s_funder").is_not_null()
@@ -264,7 +270,19 @@ def _compare_enrollments(
     group_headers = [headers[c] for c in GROUP_COLUMNS if c in headers]
     if group_headers:
         _conflicts(problems, joined, has, "enrol_group_id", "s_group_id", group_headers[0])
-    return joined.filter(~has).select("source_row", "id_hash", "funder", "premium_fen", "enrol_group")
+    if "units" in headers:
+        _conflicts(
+            problems,
+            joined.with_columns(pl.col("units").cast(pl.Int64)),
+            has & pl.col("units").is_not_null(),  # a blank cell says nothing
+            "units",
+            "s_units",
+            headers["units"],
+        )
+    units = pl.col("units") if "units" in headers else pl.lit(None, pl.Int64)
+    return joined.filter(~has).select(
+        "source_row", "id_hash", "funder", "premium_fen", "enrol_group", units.cast(pl.Int64).alias("units")
+    )
 
 
 def _compare_statuses(

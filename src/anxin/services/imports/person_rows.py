@@ -182,8 +182,8 @@ def read_persons(path: str | Path) -> PersonFile:
             (
                 "funder",
                 parsed["funder"] == "?",
-                "缴费来源应为 政府、个人、捐助 或 单位",
-                "funder must be government, individual, donor or employer",
+                "缴费来源应为 政府、个人、捐助、单位 或 工会",
+                "funder must be government, individual, donor, employer or union",
             )
         )
     if "premium" in headers:
@@ -198,6 +198,17 @@ def read_persons(path: str | Path) -> PersonFile:
             )
         )
         checks.append(("premium", fen < 0, "缴费金额不能为负数", "a premium cannot be negative"))
+    if "units" in headers:
+        units = text_cell("units").str.replace(r"份$", "").cast(pl.Int64, strict=False)
+        parsed["units"] = units
+        checks.append(
+            (
+                "units",
+                present["units"] & ~units.is_between(1, 10_000).fill_null(False),
+                "份数应为 1 以上的整数",
+                "units must be a whole number of at least 1",
+            )
+        )
     valid = resident_id_is_valid(number)
     checks.append(
         ("certno", valid & number.is_duplicated(), "证件号码在文件中重复", "ID number appears more than once")

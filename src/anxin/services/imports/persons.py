@@ -153,6 +153,7 @@ class PersonPlan:
             covered_from=pl.lit(enrol.covered_from, pl.Date),
             covered_to=pl.lit(enrol.covered_to, pl.Date),
             group_id=pl.col("enrol_group").replace_strict(groups, default=None, return_dtype=pl.Int64),
+            units=pl.col("units"),
         )
         counts["enrollments"] = bulk_insert(connection, _table(Enrollment), enrollments, on_rows=on_rows)
         statuses = c.statuses.select(

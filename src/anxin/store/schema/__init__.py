@@ -2,7 +2,7 @@
 
 Tables by area: people (persons, households, groups, vulnerable statuses, enrolments), claims
 (settlements, adjudication runs, adjudications, review decisions, accumulators), payments (batches, payments, ledger),
-records (imports, import problems, the append-only audit log), and access (users, sessions,
+group claims (claims, claim results), records (imports, import problems, the append-only audit log), and access (users, sessions,
 API tokens, idempotent requests).
 """
 
@@ -15,6 +15,7 @@ from anxin.store.schema.claims import (
     ReviewDecision,
     Settlement,
 )
+from anxin.store.schema.group_claims import Claim, ClaimResult
 from anxin.store.schema.payments import LedgerEntry, Payment, PaymentBatch
 from anxin.store.schema.people import Enrollment, Group, GroupMember, Household, Person, VulnerableStatus
 from anxin.store.schema.records import AuditEntry, ImportBatch, ImportProblem
@@ -26,6 +27,8 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "Claim",
+    "ClaimResult",
     "Enrollment",
     "Group",
     "GroupMember",

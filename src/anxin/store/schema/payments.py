@@ -24,13 +24,15 @@ class PaymentBatch(Base):
 
 
 class Payment(Base):
-    """Money for one result line. ``adjudication_id`` is unique: a line is paid at most once.
+    """Money for one result line. ``adjudication_id`` (or ``claim_result_id``) is unique: a line is paid at most once.
     A reversal is a new payment with the opposite amount that names the one it reverses."""
 
     __tablename__ = "payments"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batches.id"))
     adjudication_id: Mapped[int | None] = mapped_column(ForeignKey("adjudications.id"), unique=True)
+    #: A group-cover claim's result line (``claim_results``), paid at most once likewise.
+    claim_result_id: Mapped[int | None] = mapped_column(ForeignKey("claim_results.id"), unique=True)
     reverses_payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     amount_fen: Mapped[int] = mapped_column(Fen)

@@ -83,6 +83,8 @@ class Enrollment(Base):
     covered_from: Mapped[dt.date] = mapped_column(Date)
     covered_to: Mapped[dt.date] = mapped_column(Date)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    #: Units held (份) where a program sells cover by the unit (specified disease); null: one.
+    units: Mapped[int | None]
 
     __table_args__ = (
         UniqueConstraint("person_id", "program_code", "year"),

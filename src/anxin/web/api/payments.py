@@ -76,7 +76,11 @@ class BatchDetailOut(BatchOut):
 class PayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     program: str = Field(pattern=PROGRAM_CODE, description="项目代码 / program code")
-    payee: Literal["fund", "person"] = Field("fund", description="fund 医保基金 | person 参保人")
+    payee: Literal["fund", "person"] | None = Field(
+        None,
+        description="fund 医保基金 | person 参保人；不填：大病保险付医保基金，理赔付参保人 / "
+        "empty: the fund for critical illness, the person for claims",
+    )
     limit: int | None = Field(None, ge=1, le=10_000_000, description="本批最多笔数 / at most this many")
 
 

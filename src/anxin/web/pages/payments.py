@@ -91,7 +91,7 @@ def pay_approved(
     request: Request,
     staff: Annotated[Staff, require(Permission.PAYMENTS_PAY)],
     program: Annotated[str, Form(max_length=64)],
-    payee: Annotated[str, Form(max_length=12)] = "fund",
+    payee: Annotated[str, Form(max_length=12)] = "",
     idempotency_key: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
     """Pay every approved line of ``program`` not paid yet. The form's key (scoped to the signed-in
@@ -100,7 +100,7 @@ def pay_approved(
     db = database(request)
     try:
         key = records.scoped_key(staff.id, idempotency_key) if idempotency_key else None
-        summary = pay(db, program, payee=payee, actor=staff.username, idempotency_key=key)
+        summary = pay(db, program, payee=payee or None, actor=staff.username, idempotency_key=key)
     except AnxinError as error:
         return _list_page(request, status_code=status_of(error), error=error)
     if summary.batch_id is None:
