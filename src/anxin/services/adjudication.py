@@ -13,40 +13,21 @@ killed at any point and started again produces the same lines as an uninterrupte
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import polars as pl
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from anxin.domain.programs import Program, ProgramKind, require_kind
 from anxin.engine.critical_illness import accumulate, evaluate, with_program_year
 from anxin.services import adjudication_data as data
-from anxin.store.audit import record
+from anxin.services.run_records import RunSummary, finish_run, start_run
 from anxin.store.bulk import bulk_insert, bulk_upsert
 from anxin.store.database import Database
 from anxin.store.locks import refresh_statistics, wait_for_settlement_writes
-from anxin.store.schema import Accumulator, Adjudication, AdjudicationRun
+from anxin.store.schema import Accumulator, Adjudication
 from anxin.store.schema.base import utc_now
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    run_id: int
-    program_code: str
-    mode: str
-    persons: int
-    lines: int
-    payout_lines: int
-    adjustment_lines: int
-    review_lines: int
-    rejected_lines: int
-    amount_fen: int
-    #: Persons whose years were recomputed from all their settlements (the rest continued from
-    #: their stored accumulators).
-    recomputed_persons: int = 0
 
 
 def adjudicate(
@@ -99,71 +80,17 @@ def adjudicate(
             progress(min(start + chunk_persons, len(persons)), len(persons))
     with db.engine.begin() as connection:
         refresh_statistics(connection, ("adjudications", "accumulators"), totals["lines"])
-    return _finish_run(db, run_id, program.code, mode, len(persons), totals, actor)
+    return finish_run(
+        db, run_id, program.code, mode, len(persons), totals, actor, recomputed=totals["recomputed"]
+    )
 
 
 def _start_run(db: Database, program_code: str, year: int | None, mode: str, actor: str) -> int:
-    with db.session() as session, session.begin():
-        session.execute(
-            sa.update(AdjudicationRun)
-            .where(AdjudicationRun.program_code == program_code, AdjudicationRun.status == "running")
-            .values(status="interrupted")
-        )
-        wait_for_settlement_writes(session.connection())  # imports still open commit first
-        upto = data.latest_settlement_id(session.connection())
-        run = AdjudicationRun(
-            program_code=program_code,
-            year=year,
-            mode=mode,
-            actor=actor,
-            status="running",
-            settlements_upto=upto,
-        )
-        session.add(run)
-        session.flush()
-        record(
-            session,
-            actor=actor,
-            action="adjudication_started",
-            entity="adjudication_run",
-            entity_id=run.id,
-            after={"program": program_code, "year": year, "mode": mode},
-        )
-        return run.id
+    def watermark(connection: Connection) -> int:
+        wait_for_settlement_writes(connection)  # imports still open commit first
+        return data.latest_settlement_id(connection)
 
-
-def _finish_run(
-    db: Database, run_id: int, program_code: str, mode: str, persons: int, totals: dict[str, int], actor: str
-) -> RunSummary:
-    with db.session() as session, session.begin():
-        run = session.get(AdjudicationRun, run_id)
-        assert run is not None
-        run.status = "completed"
-        run.finished_at = utc_now()
-        run.settlements = totals["payout"]
-        run.results = totals["lines"]
-        run.amount_fen = totals["amount"]
-        record(
-            session,
-            actor=actor,
-            action="adjudication_completed",
-            entity="adjudication_run",
-            entity_id=run_id,
-            after={"lines": totals["lines"], "amount_fen": totals["amount"]},
-        )
-    return RunSummary(
-        run_id=run_id,
-        program_code=program_code,
-        mode=mode,
-        persons=persons,
-        lines=totals["lines"],
-        payout_lines=totals["payout"],
-        adjustment_lines=totals["adjustment"],
-        review_lines=totals["review"],
-        rejected_lines=totals["rejected"],
-        amount_fen=totals["amount"],
-        recomputed_persons=totals["recomputed"],
-    )
+    return start_run(db, program_code, year, mode, actor, watermark=watermark)
 
 
 def _adjudicate_chunk(

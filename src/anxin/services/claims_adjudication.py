@@ -27,12 +27,11 @@ from anxin.domain.group_cover import Reason
 from anxin.domain.programs import Program, ProgramKind
 from anxin.engine import group_accident, specified_disease
 from anxin.services import claims_data as data
-from anxin.services.adjudication import RunSummary
-from anxin.store.audit import record
+from anxin.services.run_records import RunSummary, finish_run, start_run
 from anxin.store.bulk import bulk_insert
 from anxin.store.database import Database
 from anxin.store.locks import refresh_statistics
-from anxin.store.schema import AdjudicationRun, ClaimResult
+from anxin.store.schema import ClaimResult
 from anxin.store.schema.base import utc_now
 
 Progress = Callable[[int, int], None]
@@ -62,7 +61,7 @@ def adjudicate_claims(
             "specified-disease programs",
             code="wrong_program_kind",
         )
-    run_id = _start_run(db, program.code, year, MODES[mode], actor)
+    run_id = start_run(db, program.code, year, MODES[mode], actor)
     with db.engine.connect() as connection:
         persons = data.claimant_ids(connection, program.code, pending_only=mode == "incremental")
     totals = dict.fromkeys(("lines", "payout", "adjustment", "review", "rejected", "amount"), 0)
@@ -76,59 +75,7 @@ def adjudicate_claims(
             progress(min(start + chunk_persons, len(persons)), len(persons))
     with db.engine.begin() as connection:
         refresh_statistics(connection, ("claim_results",), totals["lines"])
-    return _finish_run(db, run_id, program.code, mode, len(persons), totals, actor)
-
-
-def _start_run(db: Database, program_code: str, year: int | None, mode: str, actor: str) -> int:
-    with db.session() as session, session.begin():
-        session.execute(
-            sa.update(AdjudicationRun)
-            .where(AdjudicationRun.program_code == program_code, AdjudicationRun.status == "running")
-            .values(status="interrupted")
-        )
-        run = AdjudicationRun(program_code=program_code, year=year, mode=mode, actor=actor, status="running")
-        session.add(run)
-        session.flush()
-        record(
-            session,
-            actor=actor,
-            action="adjudication_started",
-            entity="adjudication_run",
-            entity_id=run.id,
-            after={"program": program_code, "year": year, "mode": mode},
-        )
-        return run.id
-
-
-def _finish_run(
-    db: Database, run_id: int, program_code: str, mode: str, persons: int, totals: dict[str, int], actor: str
-) -> RunSummary:
-    with db.session() as session, session.begin():
-        run = session.get(AdjudicationRun, run_id)
-        assert run is not None
-        run.status, run.finished_at = "completed", utc_now()
-        run.settlements, run.results, run.amount_fen = totals["payout"], totals["lines"], totals["amount"]
-        record(
-            session,
-            actor=actor,
-            action="adjudication_completed",
-            entity="adjudication_run",
-            entity_id=run_id,
-            after={"lines": totals["lines"], "amount_fen": totals["amount"]},
-        )
-    return RunSummary(
-        run_id=run_id,
-        program_code=program_code,
-        mode=mode,
-        persons=persons,
-        lines=totals["lines"],
-        payout_lines=totals["payout"],
-        adjustment_lines=totals["adjustment"],
-        review_lines=totals["review"],
-        rejected_lines=totals["rejected"],
-        amount_fen=totals["amount"],
-        recomputed_persons=persons,
-    )
+    return finish_run(db, run_id, program.code, mode, len(persons), totals, actor, recomputed=len(persons))
 
 
 def _chunk(

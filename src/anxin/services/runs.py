@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from anxin.domain.errors import NotFound
-from anxin.services.adjudication import RunSummary, adjudicate
+from anxin.services.adjudication import adjudicate
 from anxin.services.program_lookup import shipped_program
+from anxin.services.run_records import RunSummary
 from anxin.store.database import Database
 from anxin.store.schema import Adjudication, AdjudicationRun
 
