@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from anxin.cli.common import ProgramOption, console, fail
+from anxin.cli.common import ProgramOption, fail, print_run, progress_bar
 from anxin.domain.errors import AnxinError
-from anxin.domain.money import format_yuan
 
 
 def adjudicate(
@@ -35,13 +32,7 @@ def adjudicate(
     try:
         chosen = resolve_program(program)
         db = open_database()
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as bar:
+        with progress_bar() as bar:
             task = bar.add_task("理算 / adjudicating (persons)", total=None)
             summary = run(
                 db,
@@ -55,11 +46,4 @@ def adjudicate(
             )
     except AnxinError as error:
         fail(error)
-    table = Table("项目 Item", "数值 Value", title=f"理算批次 / run {summary.run_id} ({summary.mode})")
-    table.add_row("涉及人数 persons", f"{summary.persons:,}")
-    table.add_row("新赔付行 payout lines", f"{summary.payout_lines:,}")
-    table.add_row("调整行 adjustment lines", f"{summary.adjustment_lines:,}")
-    table.add_row("待复核 for review", f"{summary.review_lines:,}")
-    table.add_row("拒付（未参保等）rejected", f"{summary.rejected_lines:,}")
-    table.add_row("金额合计 amount (元)", format_yuan(summary.amount_fen))
-    console.print(table)
+    print_run(summary, "拒付（未参保等）rejected")
