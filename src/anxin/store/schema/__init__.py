@@ -15,7 +15,7 @@ from anxin.store.schema.claims import (
     ReviewDecision,
     Settlement,
 )
-from anxin.store.schema.group_claims import Claim, ClaimResult
+from anxin.store.schema.group_claims import Claim, ClaimResult, ClaimReviewDecision
 from anxin.store.schema.payments import LedgerEntry, Payment, PaymentBatch
 from anxin.store.schema.people import Enrollment, Group, GroupMember, Household, Person, VulnerableStatus
 from anxin.store.schema.records import AuditEntry, ImportBatch, ImportProblem
@@ -29,6 +29,7 @@ __all__ = [
     "Base",
     "Claim",
     "ClaimResult",
+    "ClaimReviewDecision",
     "Enrollment",
     "Group",
     "GroupMember",

@@ -33,6 +33,12 @@ class Claim(Base):
     expense_fen: Mapped[int] = mapped_column(Fen, default=0)
     disease_code: Mapped[str] = mapped_column(String(40), default="")
     basic_insurance: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: How the claim arrived: ``file`` (an import), ``api`` or ``web`` (the intake form).
+    channel: Mapped[str] = mapped_column(String(12), default="file", server_default="file")
+    #: The claim documents received, as codes separated by commas (e.g. ``id_card,invoice``).
+    documents: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    #: Who entered the claim (a staff user name; the import's actor for files).
+    entered_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
 
@@ -69,3 +75,18 @@ class ClaimResult(Base):
         Index("ix_claim_results_program_person", "program_code", "person_id", "policy_year"),
         Index("ix_claim_results_status", "status"),
     )
+
+
+class ClaimReviewDecision(Base):
+    """One person's decision on a claim result line in review: approve, reject or send back, with
+    a reason. Append-only (triggers in the migration); the line's ``status`` follows the decisions,
+    as for :class:`~anxin.store.schema.claims.ReviewDecision` on settlement lines."""
+
+    __tablename__ = "claim_review_decisions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    claim_result_id: Mapped[int] = mapped_column(ForeignKey("claim_results.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(12))  # approve | reject | send_back
+    status_after: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(400), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
