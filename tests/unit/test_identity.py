@@ -90,3 +90,30 @@ def test_unknown_region_code_is_rejected():
     with pytest.raises(InvalidResidentId) as caught:
         ResidentId.parse(first17 + check_character(first17))
     assert "地区码" in caught.value.zh
+
+
+def test_column_check_on_awkward_columns():
+    """Nulls, other lengths, non-ASCII text and impossible dates mixed with valid numbers; and a
+    column of valid numbers only (the contiguous fast path). Every flag agrees with stdnum."""
+
+    def whole(first17: str) -> str:
+        return first17 + check_character(first17)
+
+    numbers = [
+        whole("37010219000229123"),  # 1900 is not a leap year
+        whole("37010220000229123"),  # 2000 is
+        whole("37010219851301123"),  # month 13
+        whole("37010219850100123"),  # day 0
+        whole("37010219850431123"),  # 31 April
+        whole("37010200000101123"),  # year 0
+        None,
+        "37010219850101123",  # 17 characters
+        "３７０１０２１９８５０１０１１２３Ｘ",  # full-width digits
+        "37010219850101123X ",
+        whole("37010219991231123"),
+    ]
+    flags = pl.DataFrame({"n": numbers}, schema={"n": pl.String}).select(resident_id_is_valid(pl.col("n")))
+    for number, flag in zip(numbers, flags["n"].to_list(), strict=True):
+        assert flag == (number is not None and ric.is_valid(number) and number == number.strip()), number
+    valid = [whole(_random_first17(random.Random(seed))) for seed in range(50)]
+    assert pl.DataFrame({"n": valid}).select(resident_id_is_valid(pl.col("n")))["n"].all()
