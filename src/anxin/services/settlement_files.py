@@ -24,6 +24,8 @@ from anxin.store.tabular import format_of, read_table
 #: How many problems are listed at most (all are counted).
 PROBLEM_LIMIT = 1000
 _MONEY_TEXT = r"^-?\d{1,13}(\.\d{1,2})?$"
+#: The largest amount the text form admits (13 digits of yuan), in fen, plus one.
+_MONEY_LIMIT_FEN = 10**15
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,18 @@ def text_cell(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.String).str.strip_chars()
 
 
-def money_cell(name: str) -> pl.Expr:
-    """A yuan amount column as exact fen; null where the text is not an amount with ≤ 2 decimals."""
+def money_cell(name: str, dtype: pl.DataType | None = None) -> pl.Expr:
+    """A yuan amount column as exact fen; null where the text is not an amount with ≤ 2 decimals.
+
+    Exact typed columns skip the text: a ``Decimal`` with at most 2 decimals (as Parquet files carry
+    money) is its unscaled value, an integer column whole yuan. Floats go through their text, which
+    refuses binary fractions such as ``0.30000000000000004``."""
+    if isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 2:
+        fen = (pl.col(name) * 100).cast(pl.Int64)
+        return pl.when(fen.abs() < _MONEY_LIMIT_FEN).then(fen)
+    if dtype is not None and dtype.is_integer():
+        fen = pl.col(name).cast(pl.Int64) * 100
+        return pl.when(pl.col(name).abs() < _MONEY_LIMIT_FEN // 100).then(fen)
     text = text_cell(name).str.replace_all(r"[,，\s]", "")
     digits = text.str.extract(r"^-?(\d+)", 1).cast(pl.Int64, strict=False)
     cents = text.str.extract(r"\.(\d{1,2})$", 1).str.pad_end(2, "0").cast(pl.Int64).fill_null(0)
@@ -113,12 +125,19 @@ def datetime_cell(name: str, dtype: pl.DataType) -> pl.Expr:
     return pl.coalesce(*candidates, date_cell(name, pl.String()).cast(pl.Datetime("us")))
 
 
+def _empty(name: str, dtype: pl.DataType) -> pl.Expr:
+    """Whether a cell is empty: null, or blank text (typed columns are not read as text)."""
+    if dtype == pl.String:
+        return text_cell(name).fill_null("") == ""
+    return pl.col(name).is_null()
+
+
 def _parse(field: SettlementField, dtype: pl.DataType) -> tuple[pl.Expr, str, str]:
     """The parsed value of a column (null where invalid) and the reason when it is invalid."""
     name = field.name
     if field.kind is FieldKind.MONEY:
         return (
-            money_cell(name),
+            money_cell(name, dtype),
             "金额格式无效（应如 1234.56，最多两位小数）",
             "not an amount like 1234.56 (at most 2 decimals)",
         )
@@ -165,7 +184,7 @@ def read_settlements(path: str | Path) -> SettlementFile:
         field = BY_NAME[name]
         expression, reason_zh, reason_en = _parse(field, frame.schema[name])
         parsed.append(expression.alias(name))
-        present = text_cell(name).fill_null("") != ""
+        present = ~_empty(name, frame.schema[name])
         if field.kind is FieldKind.GROUP:
             present = text_cell(name).is_not_null() & present
         if reason_zh:
@@ -173,7 +192,7 @@ def read_settlements(path: str | Path) -> SettlementFile:
     required = ["setl_id", "setl_time"] + (["psn_no"] if "psn_no" in headers else ["certno"])
     required += ["eligible_owed"] if "eligible_owed" in headers else ["inscp_scp_amt", "hifp_pay"]
     for name in required:
-        checks.append((name, text_cell(name).fill_null("") == "", "必填项为空", "required value is empty"))
+        checks.append((name, _empty(name, frame.schema[name]), "必填项为空", "required value is empty"))
 
     problems: list[RowProblem] = []
     total = 0
