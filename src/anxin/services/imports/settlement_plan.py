@@ -93,7 +93,7 @@ def resolve_persons(
             connection,
             sa.select(Person.psn_no, Person.id),
             Person.psn_no,
-            frame["psn_no"].unique().to_list(),
+            frame["psn_no"],
             {"psn_no": pl.String, "_by_no": pl.Int64},
         )
         frame = frame.join(found, on="psn_no", how="left").with_columns(
@@ -110,7 +110,7 @@ def resolve_persons(
             connection,
             sa.select(Person.id_hash, Person.id, Person.psn_no),
             Person.id_hash,
-            keys["id_hash"].to_list(),
+            keys["id_hash"],
             {"id_hash": pl.String, "_by_id": pl.Int64, "_id_psn": pl.String},
         )
         frame = frame.join(
@@ -178,7 +178,7 @@ def compare_stored(
         connection,
         sa.select(*columns),
         Settlement.setl_id,
-        rows["setl_id"].to_list(),
+        rows["setl_id"],
         {("setl_id" if n == "setl_id" else f"s_{n}"): _SCHEMA[n] for n in _COLUMNS},
     )
     if stored.height == 0:
@@ -223,7 +223,7 @@ def check_reversals(
     if reversals.height == 0:
         return
     header = headers["reverses_setl_id"]
-    targets = reversals["reverses_setl_id"].unique().to_list()
+    targets = reversals["reverses_setl_id"]
     in_file = rows.select(reverses_setl_id="setl_id", _target_row="source_row", _target_person="person_id")
     stored = select_by_keys(
         connection,
