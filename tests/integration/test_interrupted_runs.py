@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import polars as pl
 import pytest
@@ -44,19 +45,29 @@ def _lines(database) -> int:
         return c.execute(sa.select(sa.func.count()).select_from(Adjudication)).scalar_one()
 
 
-def _start(database) -> subprocess.Popen:
+def start_cli(database, *args: str) -> subprocess.Popen:
+    """``anxin *args`` in a separate process, against ``database``."""
     env = {**os.environ, "ANXIN_DATABASE_URL": database.settings.database_url, "ANXIN_SECRET_KEY": TEST_KEY}
-    command = [
-        sys.executable,
-        "-c",
-        "from anxin.cli import app; app()",
-        "adjudicate",
-        "-p",
-        PROGRAM.code,
-        "--chunk",
-        "20",
-    ]
+    command = [sys.executable, "-c", "from anxin.cli import app; app()", *args]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def kill_while_writing(process: subprocess.Popen, written: Callable[[], int], rng: random.Random) -> bool:
+    """Wait until ``process`` writes (``written()`` grows), SIGKILL it a random moment later; whether
+    it was still running to be killed."""
+    before, deadline = written(), time.monotonic() + 60
+    while process.poll() is None and written() == before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(rng.uniform(0.0, 0.3))
+    killed = process.poll() is None
+    if killed:
+        process.send_signal(signal.SIGKILL)
+    process.wait()
+    return killed
+
+
+def _start(database) -> subprocess.Popen:
+    return start_cli(database, "adjudicate", "-p", PROGRAM.code, "--chunk", "20")
 
 
 @pytest.mark.slow
@@ -65,16 +76,7 @@ def test_killed_adjudication_resumes_to_the_same_result(database):
     rng = random.Random(2023)
     kills = 0
     for _ in range(3):
-        before = _lines(database)
-        process = _start(database)
-        deadline = time.monotonic() + 60
-        while process.poll() is None and _lines(database) == before and time.monotonic() < deadline:
-            time.sleep(0.02)  # wait until this run is writing, then cut it off at a random moment
-        time.sleep(rng.uniform(0.0, 0.3))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            kills += 1
-        process.wait()
+        kills += kill_while_writing(_start(database), lambda: _lines(database), rng)
     adjudicate(database, PROGRAM)  # finish whatever is left
     with database.engine.connect() as c:
         lines = c.execute(

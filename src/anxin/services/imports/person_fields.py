@@ -33,6 +33,9 @@ FIELDS: tuple[PersonField, ...] = (
     PersonField("premium", "缴费金额", ("个人缴费", "缴费额", "premium_yuan")),
     PersonField("funder", "缴费来源", ("出资方", "资助方")),
     PersonField("units", "份数", ("投保份数", "保险份数")),
+    #: A group's eligible staff (e.g. its female staff in work), for a program with a group rule:
+    #: on one or more of the group's rows, the same number wherever it is given.
+    PersonField("eligible_staff", "符合条件人数", ("符合投保条件人数", "应参保人数")),
     PersonField("household", "户编号", ("家庭编号", "户号", "household_code"), 40),
     PersonField("village", "村", ("村名", "所在村", "村（社区）"), 200),
     PersonField("school", "学校", ("学校名称",), 200),

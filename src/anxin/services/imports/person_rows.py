@@ -209,6 +209,17 @@ def read_persons(path: str | Path) -> PersonFile:
                 "units must be a whole number of at least 1",
             )
         )
+    if "eligible_staff" in headers:
+        staff = text_cell("eligible_staff").str.replace(r"人$", "").cast(pl.Int64, strict=False)
+        parsed["eligible_staff"] = staff
+        checks.append(
+            (
+                "eligible_staff",
+                present["eligible_staff"] & ~staff.is_between(1, 10_000_000).fill_null(False),
+                "符合条件人数应为 1 以上的整数",
+                "eligible staff must be a whole number of at least 1",
+            )
+        )
     valid = resident_id_is_valid(number)
     checks.append(
         ("certno", valid & number.is_duplicated(), "证件号码在文件中重复", "ID number appears more than once")

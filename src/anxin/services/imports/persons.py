@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from anxin.domain.errors import InvalidInput, InvalidRows
 from anxin.domain.money import parse_yuan
 from anxin.services.imports.batches import ImportSummary
+from anxin.services.imports.enrolment_checks import check_enrolment
 from anxin.services.imports.person_fields import funder_code
 from anxin.services.imports.person_plan import Enrolment, PersonComparison, compare
 from anxin.services.imports.person_rows import PersonFile, read_persons
@@ -45,11 +46,14 @@ def import_persons(
 ) -> ImportSummary:
     """Import a persons file and enrol everyone in it in ``program_code`` for ``year``.
 
-    ``funder`` and ``premium`` (yuan) apply to rows whose file gives none. All or nothing: any
-    problem records a rejected batch with its problems and raises :class:`InvalidRows`.
+    ``funder`` and ``premium`` (yuan) apply to rows whose file gives none. A shipped program's
+    enrolment rules (ages, sex, units, the group rule) are checked first
+    (:mod:`~anxin.services.imports.enrolment_checks`). All or nothing: any problem records a
+    rejected batch with its problems and raises :class:`InvalidRows`.
     """
     path = Path(path)
     enrolment = enrolment_for(program_code, year, funder, premium)
+    program = shipped_programs().get(enrolment.program_code)
     context = f"persons|{enrolment.program_code}|{year}|{enrolment.funder}|{enrolment.premium_fen}"
     detail = {
         "program_code": enrolment.program_code,
@@ -63,6 +67,7 @@ def import_persons(
             id_hash=pl.Series(lookup_hashes(db.protector, checked.frame["certno"]), dtype=pl.String)
         )
         comparison = compare(connection, frame, checked.headers, enrolment)
+        check_enrolment(connection, comparison, checked.headers, enrolment, program)
         if error := comparison.problems.error(checked.source.name):
             return error
         return PersonPlan(comparison, enrolment, db.protector)
