@@ -52,7 +52,10 @@ def test_women_in_whole_groups(persons, tmp_path):
     )  # fmt: skip
     roster, claims = pl.read_parquet(paths["roster"]), pl.read_parquet(paths["claims"])
     assert roster.height == 400
-    assert roster.group_by("单位").len()["len"].min() >= 8
+    sizes = roster.group_by("单位").agg(pl.len(), pl.col("符合条件人数").unique())
+    assert sizes["len"].min() >= 8
+    assert (sizes["符合条件人数"].list.len() == 1).all()
+    assert (sizes["符合条件人数"].list.first().cast(pl.UInt32) == sizes["len"]).all()  # every woman joins
     units = roster["份数"].cast(pl.Int64)
     assert units.min() >= 1 and units.max() <= 3
     assert (roster["缴费金额"] == (units * 20).cast(pl.String) + ".00").all()

@@ -142,6 +142,7 @@ def women_cover(
         单位=pl.Series([f"第{g + 1}纺织厂" for g in group.tolist()]),
         缴费来源=pl.lit("工会"),
         份数=pl.Series([str(u) for u in held.tolist()]),
+        符合条件人数=pl.Series(np.bincount(group)[group].astype(str)),
         缴费金额=pl.Series(_yuan(held * unit_premium_fen)),
     )
     ill = rng.random(picked.height) < _DIAGNOSIS_RATE * 10  # a demo shows a few of each
