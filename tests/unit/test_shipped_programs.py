@@ -43,6 +43,7 @@ def programs() -> dict[str, Program]:
 def test_the_shipped_programs_are_there() -> None:
     names = {path.name for path in SHIPPED_FILES}
     assert {"shandong-ci.toml", "taian-ci.toml", "weihai-ci.toml", "example-contrast-ci.toml"} <= names
+    assert "shandong-tehui-supplementary.toml" in names
 
 
 @pytest.mark.parametrize("path", SHIPPED_FILES, ids=lambda p: p.name)
@@ -269,3 +270,70 @@ def test_a_broken_file_names_the_file_and_the_key(tmp_path: Path, case: str) -> 
         assert key in message
     assert "程序文件无效" in error.zh
     assert "invalid program file" in error.en
+
+
+# ── Shandong 特惠保险 (supplementary medical after critical illness; example figures) ───────────
+
+
+def test_tehui_supplementary_pays_each_group_by_its_terms(programs: dict[str, Program]) -> None:
+    from anxin.domain.supplementary_medical import resolve_supplementary_schedule
+
+    tehui = programs["shandong-tehui-supplementary"]
+    parameters = tehui.versions[-1].parameters
+    assert parameters.after == "shandong-ci" and programs["shandong-ci"].kind.value == "critical_illness"
+    # every figure is an example until checked: the source and each set of terms say why
+    assert not tehui.versions[-1].source.confirmed and not parameters.all_confirmed()
+    assert all(terms.note.strip() and all(b.note.strip() for b in terms.bands) for terms in parameters.terms)
+
+    def pays(group: VulnerableGroup | None, remaining_yuan: int) -> int:
+        return resolve_supplementary_schedule(parameters, group).payout(0, fen(remaining_yuan))
+
+    # 特困 / 低保 / 返贫致贫: no deductible, 90 %, cap 100,000
+    # remaining 40,000 → 36,000; remaining 200,000 → 180,000 → capped at 100,000
+    for group in (
+        VulnerableGroup.EXTREME_POVERTY,
+        VulnerableGroup.SUBSISTENCE_ALLOWANCE,
+        VulnerableGroup.RETURNED_TO_POVERTY,
+    ):
+        assert pays(group, 40_000) == fen(36_000)
+        assert pays(group, 200_000) == fen(100_000)
+    # 脱贫 / 监测对象: deductible 3,000; 70 % to 50,000; 80 % above; cap 50,000
+    # remaining 30,000 → 0.70 × 27,000 = 18,900
+    # remaining 60,000 → 0.70 × 47,000 + 0.80 × 10,000 = 32,900 + 8,000 = 40,900
+    # remaining 200,000 → 32,900 + 0.80 × 150,000 = 152,900 → capped at 50,000
+    for group in (VulnerableGroup.LIFTED_OUT_OF_POVERTY, VulnerableGroup.POVERTY_MONITORED):
+        assert pays(group, 30_000) == fen(18_900)
+        assert pays(group, 60_000) == fen(40_900)
+        assert pays(group, 200_000) == fen(50_000)
+    # no group, or a group the program does not cover (低保边缘): nothing
+    assert pays(None, 100_000) == 0
+    assert pays(VulnerableGroup.LOW_INCOME_MARGINAL, 100_000) == 0
+
+
+def test_tehui_supplementary_refuses_a_group_in_two_sets_of_terms(tmp_path: Path) -> None:
+    text = (SHIPPED_DIR / "shandong-tehui-supplementary.toml").read_text(encoding="utf-8")
+    broken = tmp_path / "broken-tehui.toml"
+    broken.write_text(
+        text.replace(
+            'groups = ["lifted_out_of_poverty", "poverty_monitored"]', 'groups = ["extreme_poverty"]'
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidProgram) as caught:
+        load_program(broken)
+    assert "extreme_poverty" in caught.value.zh and "versions[0].parameters" in caught.value.en
+
+
+def test_tehui_hash_ignores_notes_but_not_figures(tmp_path: Path) -> None:
+    text = (SHIPPED_DIR / "shandong-tehui-supplementary.toml").read_text(encoding="utf-8")
+
+    def hash_of(changed: str, name: str) -> str:
+        path = tmp_path / f"{name}.toml"
+        path.write_text(changed, encoding="utf-8")
+        program = load_program(path)
+        return program.parameter_hash(program.versions[-1])
+
+    same = hash_of(text, "same")
+    assert hash_of(text.replace("示例比例 90%，未核实", "另一条说明"), "note") == same
+    assert hash_of(text.replace('ratio = "90%"', 'ratio = "91%"'), "ratio") != same
+    assert hash_of(text.replace('cap = "5万元"', 'cap = "6万元"'), "cap") != same

@@ -23,8 +23,12 @@ def adjudicate(
     ] = None,
     actor: Annotated[str, typer.Option(help="操作人 / who runs it")] = "system",
 ) -> None:
-    """理算：计算新结算（或全年重算）的赔付，每笔只写一次 / adjudicate new settlements exactly once."""
+    """理算：计算新结算（或全年重算）的赔付，每笔只写一次 / adjudicate new settlements exactly once.
+
+    大病保险与补充医疗保险（特惠保险，须先运行其大病保险项目）/ critical illness and supplementary
+    medical cover (run its critical-illness program first)."""
     from anxin.domain.money import parse_yuan
+    from anxin.domain.programs import ProgramKind
     from anxin.services.adjudication import adjudicate as run
     from anxin.store.database import open_database
     from anxin.store.program_files import resolve_program
@@ -46,4 +50,7 @@ def adjudicate(
             )
     except AnxinError as error:
         fail(error)
-    print_run(summary, "拒付（未参保等）rejected")
+    supplementary = chosen.kind is ProgramKind.SUPPLEMENTARY_MEDICAL
+    print_run(
+        summary, "拒付（未参保、未登记困难人员等）rejected" if supplementary else "拒付（未参保等）rejected"
+    )

@@ -16,6 +16,8 @@ import numpy as np
 from anxin.domain.critical_illness import UNBOUNDED_FEN, BenefitSchedule, resolve_schedule
 from anxin.domain.money import BASIS_POINTS
 from anxin.domain.programs import Program
+from anxin.domain.programs.supplementary_medical import SupplementaryMedicalParameters
+from anxin.domain.supplementary_medical import resolve_supplementary_schedule
 from anxin.domain.vulnerability import VulnerableGroup
 
 #: Group index 0 is "no registered group"; then every group in declaration order.
@@ -97,7 +99,11 @@ class ScheduleTable:
 def schedule_table(program: Program) -> ScheduleTable:
     schedules: list[BenefitSchedule] = []
     for version in program.versions:
-        schedules.extend(resolve_schedule(version.parameters, group) for group in GROUPS)
+        parameters = version.parameters
+        if isinstance(parameters, SupplementaryMedicalParameters):  # each group has terms of its own
+            schedules.extend(resolve_supplementary_schedule(parameters, group) for group in GROUPS)
+        else:
+            schedules.extend(resolve_schedule(parameters, group) for group in GROUPS)
     width = max(len(s.bands) for s in schedules)
     lo = np.zeros((width, len(schedules)), dtype=np.int64)
     hi = np.zeros_like(lo)

@@ -8,6 +8,9 @@ a late settlement that moves the deductible, new parameters). Nothing is ever ed
 
 Persons are processed in chunks, each in one transaction together with its accumulators, so a run
 killed at any point and started again produces the same lines as an uninterrupted run.
+
+Critical-illness and supplementary medical (特惠保险) programs run here; a supplementary program's
+own inputs (the critical-illness lines, registered groups) come from ``supplementary_adjudication``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.engine import Connection
 from anxin.domain.programs import Program, ProgramKind, require_kind
 from anxin.engine.critical_illness import accumulate, evaluate, with_program_year
 from anxin.services import adjudication_data as data
+from anxin.services import supplementary_adjudication as supplementary
 from anxin.services.run_records import RunSummary, finish_run, start_run
 from anxin.store.bulk import bulk_insert, bulk_upsert
 from anxin.store.database import Database
@@ -44,11 +48,18 @@ def adjudicate(
     """Run adjudication for ``program``; ``year`` limits it to one program year."""
     if mode not in ("incremental", "full"):
         raise ValueError(f"unknown mode {mode!r}")
-    require_kind(program, ProgramKind.CRITICAL_ILLNESS)
+    if program.kind is not ProgramKind.SUPPLEMENTARY_MEDICAL:
+        require_kind(program, ProgramKind.CRITICAL_ILLNESS)
+    changed: set[int] = set()  # persons whose critical-illness lines changed since the last run
+    if program.kind is ProgramKind.SUPPLEMENTARY_MEDICAL:
+        with db.engine.connect() as connection:
+            supplementary.require_critical_illness_run(connection, program, year)
+            if mode == "incremental":
+                changed = set(supplementary.ci_changed_person_ids(connection, program))
     run_id = _start_run(db, program.code, year, mode, actor)
     with db.engine.connect() as connection:
         persons = (
-            data.pending_person_ids(connection, program.code)
+            sorted(set(data.pending_person_ids(connection, program.code)) | changed)
             if mode == "incremental"
             else data.all_person_ids(connection)
         )
@@ -72,7 +83,8 @@ def adjudicate(
                 year,
                 review_above_fen,
                 incremental=mode == "incremental",
-                every_pending=len(chunk) == len(persons),
+                every_pending=len(chunk) == len(persons) and not changed,
+                changed=changed,
             )
         for key, value in written.items():
             totals[key] += value
@@ -102,6 +114,7 @@ def _adjudicate_chunk(
     review_above_fen: int | None,
     incremental: bool,
     every_pending: bool = False,
+    changed: set[int] | None = None,
 ) -> dict[str, int]:
     covered = data.enrolled(connection, program.code, persons).with_columns(covered=pl.lit(True))
     targets, computed = [], []
@@ -114,13 +127,16 @@ def _adjudicate_chunk(
             covered,
         )
         fast, recompute = _continuing(pending, data.accumulators_of(connection, program.code, persons))
+        if changed:
+            recompute = sorted(set(recompute) | changed.intersection(persons))
+            fast = fast.filter(~pl.col("person_key").is_in(recompute))
         if fast.height:
-            result, outside = _compute(fast, program)
+            result, outside = _compute(connection, fast, program)
             targets += [result, outside]
             computed.append(result)
     if recompute:
         rows = _in_years(data.settlements_of(connection, recompute), program, year, covered)
-        result, outside = _compute(rows, program)
+        result, outside = _compute(connection, rows, program)
         recorded = data.recorded_due(connection, program.code, recompute)
         targets += [
             result.join(recorded, on="row_id", how="left"),
@@ -185,8 +201,12 @@ def _continuing(pending: pl.DataFrame, accumulators: pl.DataFrame) -> tuple[pl.D
     return fast.drop("ytd_fen", "due_fen", "settlements", "last_setl_time", "last_setl_id"), recompute
 
 
-def _compute(rows: pl.DataFrame, program: Program) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _compute(
+    connection: Connection, rows: pl.DataFrame, program: Program
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Kernel results for enrolled rows; the others, unpaid, marked as not enrolled."""
+    if program.kind is ProgramKind.SUPPLEMENTARY_MEDICAL:
+        return supplementary.compute(connection, rows, program)
     result = evaluate(accumulate(rows.filter("covered").drop("covered"), program.program_year), program)
     outside = (
         rows.filter(~pl.col("covered"))

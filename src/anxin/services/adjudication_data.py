@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from anxin.store.bulk import fetch_frame, select_by_keys
-from anxin.store.schema import Accumulator, Adjudication, AdjudicationRun, Enrollment, Settlement
+from anxin.store.schema import (
+    Accumulator,
+    Adjudication,
+    AdjudicationRun,
+    Enrollment,
+    Settlement,
+    VulnerableStatus,
+)
 
 SETTLEMENT_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -101,14 +108,17 @@ def _with_originals(connection: Connection, frame: pl.DataFrame) -> pl.DataFrame
     planner hash every settlement for them)."""
     keys = frame["reverses"].drop_nulls().unique().to_list()
     if not keys:
-        return frame
+        return frame.with_columns(status_on=pl.col("settled_at").dt.date())
     schema = {
         "reverses": pl.String(),
+        "o_settled": pl.Datetime("us"),
         "o_admitted": pl.Date(),
         "o_discharged": pl.Date(),
         "o_base": pl.Int64(),
     }
-    statement = sa.select(Settlement.setl_id, Settlement.begndate, Settlement.enddate, Settlement.base_fen)
+    statement = sa.select(
+        Settlement.setl_id, Settlement.setl_time, Settlement.begndate, Settlement.enddate, Settlement.base_fen
+    )
     originals = select_by_keys(connection, statement, Settlement.setl_id, keys, schema)
     found = pl.col("o_base").is_not_null()
     return (
@@ -117,8 +127,10 @@ def _with_originals(connection: Connection, frame: pl.DataFrame) -> pl.DataFrame
             admitted_on=pl.coalesce("o_admitted", "admitted_on"),
             discharged_on=pl.coalesce("o_discharged", "discharged_on"),
             base_fen=pl.when(found).then(-pl.col("o_base")).otherwise(pl.col("base_fen")),
+            # the date a registered status is checked on: the original's, so a reversal cancels it
+            status_on=pl.coalesce("o_settled", "settled_at").dt.date(),
         )
-        .drop("o_admitted", "o_discharged", "o_base")
+        .drop("o_settled", "o_admitted", "o_discharged", "o_base")
     )
 
 
@@ -197,3 +209,20 @@ def accumulators_of(connection: Connection, program_code: str, person_ids: list[
         Accumulator.last_setl_id,
     ).where(Accumulator.program_code == program_code)
     return select_by_keys(connection, statement, Accumulator.person_id, person_ids, ACCUMULATOR_SCHEMA)
+
+
+def vulnerable_statuses(connection: Connection, person_ids: list[int]) -> pl.DataFrame:
+    """The registered vulnerable statuses of these persons, with their validity dates."""
+    statement = sa.select(
+        VulnerableStatus.person_id,
+        VulnerableStatus.group_code,
+        VulnerableStatus.valid_from,
+        VulnerableStatus.valid_to,
+    )
+    schema = {
+        "person_key": pl.Int64(),
+        "group_code": pl.String(),
+        "valid_from": pl.Date(),
+        "valid_to": pl.Date(),
+    }
+    return select_by_keys(connection, statement, VulnerableStatus.person_id, person_ids, schema)

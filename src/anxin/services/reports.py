@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from anxin.domain.errors import AnxinError
 from anxin.domain.money import BASIS_POINTS, format_yuan_cn, round_half_up
+from anxin.domain.programs import ProgramKind
 from anxin.domain.vulnerability import VulnerableGroup
 from anxin.store.database import Database
 from anxin.store.program_files import resolve_program
@@ -120,7 +121,9 @@ def program_year_report(db: Database, program_code: str, year: int) -> ProgramYe
         claimants = session.scalar(sa.select(sa.func.count()).select_from(_claimants(program_code, year)))
         city = _shares(session, due, sa.func.substr(Settlement.insuplc_admdvs, 1, 4), paid, person_times)
         tier = _shares(session, due, Settlement.hosp_lv, paid, person_times)
-        group = _shares(session, due, Settlement.psn_idet_type, paid, person_times)
+        # a supplementary program's group is the one whose terms applied (the line's tilt)
+        by_group = due.c.tilt if _pays_by_line_group(program_code) else Settlement.psn_idet_type
+        group = _shares(session, due, by_group, paid, person_times)
         histogram = _turnaround_histogram(session, db.dialect, program_code, year)
     claimants = int(claimants or 0)
     counted = sum(histogram.values())
@@ -157,11 +160,19 @@ def _due(program_code: str, year: int) -> sa.Subquery:
             sa.func.sum(approved).label("paid_fen"),
             sa.func.sum(sa.case((in_review, 1), else_=0)).label("review_lines"),
             sa.func.sum(sa.case((in_review, line.amount_fen), else_=0)).label("review_fen"),
+            sa.func.max(line.tilt).label("tilt"),
         )
         .where(line.program_code == program_code, line.program_year == year)
         .group_by(line.settlement_id)
         .subquery("due")
     )
+
+
+def _pays_by_line_group(program_code: str) -> bool:
+    try:
+        return resolve_program(program_code).kind is ProgramKind.SUPPLEMENTARY_MEDICAL
+    except AnxinError:
+        return False
 
 
 def _with_settlement(due: sa.Subquery) -> sa.Join:

@@ -13,6 +13,10 @@ from anxin.domain.programs.model import (
     parse_program,
     require_kind,
 )
+from anxin.domain.programs.supplementary_medical import (
+    SupplementaryMedicalProgram,
+    SupplementaryMedicalVersion,
+)
 
 __all__ = [
     "CriticalIllnessProgram",
@@ -23,6 +27,8 @@ __all__ = [
     "ProgramVersion",
     "ProgramYear",
     "Source",
+    "SupplementaryMedicalProgram",
+    "SupplementaryMedicalVersion",
     "YearBasis",
     "parse_program",
     "require_kind",

@@ -16,12 +16,14 @@ from anxin.domain.programs.group_accident import GroupAccidentProgram
 from anxin.domain.programs.long_term_care import LongTermCareProgram
 from anxin.domain.programs.model import CriticalIllnessProgram, Program
 from anxin.domain.programs.specified_disease import SpecifiedDiseaseProgram
+from anxin.domain.programs.supplementary_medical import SupplementaryMedicalProgram
 
 PROGRAM_CLASSES: tuple[type[Program], ...] = (
     CriticalIllnessProgram,
     LongTermCareProgram,
     GroupAccidentProgram,
     SpecifiedDiseaseProgram,
+    SupplementaryMedicalProgram,
 )
 
 
