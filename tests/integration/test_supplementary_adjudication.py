@@ -29,6 +29,7 @@ from anxin.services.adjudication import adjudicate
 from anxin.services.imports import import_persons
 from anxin.services.payments import pay
 from anxin.services.reports import program_year_report
+from anxin.services.settlement_view import explain_settlement
 from anxin.services.supplementary_adjudication import explain_stored_supplementary
 from anxin.store.program_files import resolve_program
 from anxin.store.schema import Accumulator, Adjudication, Settlement
@@ -176,6 +177,8 @@ def test_supplementary_pays_after_critical_illness_and_only_registered_groups(da
         "Registered group: extreme_poverty",
     ):
         assert phrase in text, text
+    # the settlement's own view (web page, API) explains the supplementary line the same way
+    assert explain_settlement(database, "S2", TEHUI.code).lines("zh") == explained.lines("zh")
     unregistered = explain_stored_supplementary(database, TEHUI, "S3").lines("zh")
     assert "结算日未登记为本项目保障的困难人员类别：不予支付" in unregistered
     assert adjudicate(database, TEHUI, mode="full").lines == 0  # full re-run: nothing differs

@@ -91,6 +91,20 @@ class SupplementaryExplanation:
     cap_cut: int
     payout: int
 
+    #: The bureau's critical-illness figure belongs to the CI program, not to this one.
+    bureau_payout: int | None = None
+
+    @property
+    def tilt(self) -> VulnerableGroup | None:
+        """The registered group whose terms applied (the name critical-illness lines use)."""
+        return self.group
+
+    def lines_zh(self) -> list[str]:
+        return self.lines("zh")
+
+    def lines_en(self) -> list[str]:
+        return self.lines("en")
+
     @property
     def rounding(self) -> Decimal:
         exact = Decimal(self.gross_e4) / (BASIS_POINTS * 100)

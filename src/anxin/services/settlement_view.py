@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from anxin.domain.errors import InvalidInput, NotFound
 from anxin.domain.explanation import Explanation
+from anxin.domain.supplementary_medical import SupplementaryExplanation
 from anxin.services.program_lookup import shipped_program
 from anxin.services.stored_explanations import explain_stored
 from anxin.store.database import Database
@@ -120,7 +121,9 @@ def settlement_view(db: Database, setl_id: str) -> SettlementView:
     return SettlementView(*row[1:], lines=tuple(ResultLine(*line) for line in lines))
 
 
-def explain_settlement(db: Database, setl_id: str, program_code: str | None = None) -> Explanation:
+def explain_settlement(
+    db: Database, setl_id: str, program_code: str | None = None
+) -> Explanation | SupplementaryExplanation:
     """The settlement's latest line under ``program_code`` (by default the program of its latest
     line), explained step by step."""
     view = settlement_view(db, setl_id)

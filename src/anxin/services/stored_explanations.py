@@ -10,15 +10,21 @@ import sqlalchemy as sa
 from anxin.domain.critical_illness import resolve_schedule
 from anxin.domain.errors import InvalidInput
 from anxin.domain.explanation import Explanation, band_lines
-from anxin.domain.programs import Program
+from anxin.domain.programs import Program, SupplementaryMedicalProgram
+from anxin.domain.supplementary_medical import SupplementaryExplanation
 from anxin.domain.vulnerability import VulnerableGroup
 from anxin.engine.critical_illness import REQUIRED, with_program_year
 from anxin.store.database import Database
 from anxin.store.schema import Adjudication, Settlement
 
 
-def explain_stored(db: Database, program: Program, setl_id: str) -> Explanation:
-    """The latest result line of settlement ``setl_id`` under ``program``, explained."""
+def explain_stored(db: Database, program: Program, setl_id: str) -> Explanation | SupplementaryExplanation:
+    """The latest result line of settlement ``setl_id`` under ``program``, explained (critical
+    illness, or a supplementary program over what critical illness left)."""
+    if isinstance(program, SupplementaryMedicalProgram):
+        from anxin.services.supplementary_adjudication import explain_stored_supplementary
+
+        return explain_stored_supplementary(db, program, setl_id)
     with db.session() as session:
         found = session.execute(
             sa.select(
