@@ -6,6 +6,7 @@ import typer
 
 from anxin.cli import (
     adjudicate_cli,
+    care_cli,
     claims_cli,
     database_cli,
     imports_cli,
@@ -27,7 +28,9 @@ app.add_typer(database_cli.app, name="db")
 app.add_typer(imports_cli.app, name="import")
 app.command("adjudicate")(adjudicate_cli.adjudicate)
 app.add_typer(claims_cli.app, name="claims")
+app.add_typer(care_cli.app, name="care")
 app.add_typer(payments_cli.app, name="pay")
 app.add_typer(reports_cli.app, name="report")
+reports_cli.app.command("care")(care_cli.report)
 app.command("serve")(web_cli.serve)
 app.add_typer(web_cli.users_app, name="users")

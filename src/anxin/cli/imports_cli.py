@@ -1,4 +1,5 @@
-"""``anxin import …``: load persons (with their enrolment) and settlements into the database."""
+"""``anxin import …``: load persons (with their enrolment), settlements, claims and the long-term care
+registers and bills into the database."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
     from anxin.store.database import Database
 
 app = typer.Typer(
-    help="导入参保人员、参保登记、结算数据与理赔（CSV/XLSX/Parquet，整文件要么全部导入要么全部拒绝）"
-    " / import persons, enrolments, settlements and claims (all or nothing per file)",
+    help="导入参保人员、参保登记、结算数据、理赔与长护险评估、机构、护理账单（CSV/XLSX/Parquet，整文件要么全部导入要么全部拒绝）"
+    " / import persons, enrolments, settlements, claims and long-term care files (all or nothing per file)",
     no_args_is_help=True,
 )
 
@@ -149,6 +150,53 @@ def claims(
     who = _actor(actor)
     _run(
         lambda db, progress: import_claims(db, file, program_code=program, actor=who, progress=progress),
+        errors_report,
+    )
+
+
+@app.command()
+def assessments(file: FileArgument, errors_report: ErrorsOption = None, actor: ActorOption = None) -> None:
+    """导入长护险失能等级评估结论（须先导入参保人员）/ import disability assessments (long-term care).
+
+    必需列：评估编号，人员编号或证件号码，评估日期，失能等级（如 重度失能Ⅰ级、3）；可选：评估方法（国家标准
+    或 Barthel，默认国家标准）、Barthel评分、日常生活活动能力得分、认知能力得分、感知觉与沟通能力得分、有效期至。
+    """
+    from anxin.services.imports import import_assessments
+
+    who = _actor(actor)
+    _run(lambda db, progress: import_assessments(db, file, actor=who, progress=progress), errors_report)
+
+
+@app.command()
+def providers(file: FileArgument, errors_report: ErrorsOption = None, actor: ActorOption = None) -> None:
+    """导入长护险定点护理服务机构 / import designated care providers (long-term care).
+
+    必需列：机构编码，机构名称，服务类型（医疗专护、机构护理、居家上门护理、居家自护，多项以顿号或逗号分隔）；
+    提供医疗专护的须填医院等级（一级、二级、三级）；可选：机构类型、行政区划。
+    """
+    from anxin.services.imports import import_providers
+
+    who = _actor(actor)
+    _run(lambda db, progress: import_providers(db, file, actor=who, progress=progress), errors_report)
+
+
+@app.command("care-bills")
+def care_bills(
+    file: FileArgument,
+    program: Annotated[str, typer.Option("--program", "-p", help="长护险项目代码 / program code")],
+    errors_report: ErrorsOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """导入长护险月度护理账单（须先导入参保人员）/ import monthly care bills (long-term care).
+
+    必需列：账单号，人员编号或证件号码，机构编码，服务类型，护理月份（如 2023-03），护理天数，护理费用；
+    可选：护理开始日期、护理结束日期、原账单号（更正账单时填写被更正的账单号）。
+    """
+    from anxin.services.imports import import_care_bills
+
+    who = _actor(actor)
+    _run(
+        lambda db, progress: import_care_bills(db, file, program_code=program, actor=who, progress=progress),
         errors_report,
     )
 

@@ -1,6 +1,6 @@
 """Payment batches: every approved result line paid exactly once; corrections by reversal.
 
-Exactly once rests on three things: ``payments.adjudication_id`` (``claim_result_id``) is UNIQUE (the database refuses a
+Exactly once rests on three things: ``payments.adjudication_id`` (``claim_result_id``, ``care_result_id``) is UNIQUE (the database refuses a
 second payment of a line), a batch is one transaction (its payments, ledger journals and audit entry
 land together or not at all), and the candidate lines are chosen and inserted by one
 ``INSERT … SELECT`` that skips lines already paid. On PostgreSQL the candidates are locked with
@@ -33,7 +33,7 @@ from anxin.services import ledger
 from anxin.store.audit import record
 from anxin.store.database import Database
 from anxin.store.program_files import shipped_programs
-from anxin.store.schema import Adjudication, ClaimResult, Payment, PaymentBatch
+from anxin.store.schema import Adjudication, CareBillResult, ClaimResult, Payment, PaymentBatch
 from anxin.store.schema.base import utc_now
 
 ATTEMPTS = 6
@@ -108,13 +108,18 @@ def pay(
     """Pay, in one batch, every approved line of ``program_code`` not paid yet whose amount is not 0.
 
     The lines are the settlement results (``adjudications``) or, for a group-cover program, the claim
-    results (``claim_results``); the payee is by default the fund, for claims the person.
+    results (``claim_results``), for a long-term care program the care bill results
+    (``care_bill_results``, paid to the care providers by net amount); the payee is by default the
+    fund, for claims the person.
 
     Calling again pays only lines approved since; with the same ``idempotency_key`` it returns the
     batch made the first time and pays nothing. Without a key, a call that finds nothing to pay
     leaves no trace; with one, it records an empty batch so the key keeps its answer.
     """
     claims = pays_claims(program_code)
+    lines = (
+        "claim_result_id" if claims else "care_result_id" if pays_care(program_code) else "adjudication_id"
+    )
     payee = payee or ("person" if claims else "fund")
     if payee not in ledger.PAYEES:
         raise PaymentError(
@@ -127,7 +132,7 @@ def pay(
         raise PaymentError("幂等键须为 1–80 个字符", "an idempotency key has 1–80 characters")
 
     def work(session: Session) -> BatchSummary:
-        return _pay_once(session, db.dialect, program_code, payee, actor, idempotency_key, limit, claims)
+        return _pay_once(session, db.dialect, program_code, payee, actor, idempotency_key, limit, lines)
 
     return _in_transaction(db, work)
 
@@ -140,7 +145,7 @@ def _pay_once(
     actor: str,
     key: str | None,
     limit: int | None,
-    claims: bool = False,
+    lines: str = "adjudication_id",
 ) -> BatchSummary:
     if key is not None:
         existing = session.scalars(sa.select(PaymentBatch).where(PaymentBatch.idempotency_key == key)).first()
@@ -160,12 +165,12 @@ def _pay_once(
         sa.insert(Payment).from_select(
             [
                 "batch_id",
-                "claim_result_id" if claims else "adjudication_id",
+                lines,
                 "person_id",
                 "amount_fen",
                 "created_at",
             ],
-            _candidates(batch.id, program_code, dialect, limit, utc_now(), claims),
+            _candidates(batch.id, program_code, dialect, limit, utc_now(), lines),
         )
     )
     summary = summarize_batch(session, batch)
@@ -206,11 +211,26 @@ def pays_claims(program_code: str) -> bool:
     return program is not None and program.kind in (ProgramKind.GROUP_ACCIDENT, ProgramKind.SPECIFIED_DISEASE)
 
 
+def pays_care(program_code: str) -> bool:
+    """Whether the program's lines are care bill results (a shipped long-term care program)."""
+    program = shipped_programs().get(program_code)
+    return program is not None and program.kind is ProgramKind.LONG_TERM_CARE
+
+
+#: The result lines paid, by the column of ``payments`` naming them.
+_LINES = {"adjudication_id": Adjudication, "claim_result_id": ClaimResult, "care_result_id": CareBillResult}
+
+
 def _candidates(
-    batch_id: int, program_code: str, dialect: str, limit: int | None, now: dt.datetime, claims: bool = False
+    batch_id: int,
+    program_code: str,
+    dialect: str,
+    limit: int | None,
+    now: dt.datetime,
+    lines: str = "adjudication_id",
 ) -> sa.Select:
-    line: type[Adjudication] | type[ClaimResult] = ClaimResult if claims else Adjudication
-    paid = sa.exists().where((Payment.claim_result_id if claims else Payment.adjudication_id) == line.id)
+    line: type[Adjudication] | type[ClaimResult] | type[CareBillResult] = _LINES[lines]
+    paid = sa.exists().where(getattr(Payment, lines) == line.id)
     statement = (
         sa.select(
             sa.literal(batch_id, Payment.__table__.c.batch_id.type),

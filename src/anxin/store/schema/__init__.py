@@ -2,7 +2,8 @@
 
 Tables by area: people (persons, households, groups, vulnerable statuses, enrolments), claims
 (settlements, adjudication runs, adjudications, review decisions, accumulators), payments (batches, payments, ledger),
-group claims (claims, claim results), records (imports, import problems, the append-only audit log), and access (users, sessions,
+group claims (claims, claim results), long-term care (assessments, care providers, care bills,
+care bill results), records (imports, import problems, the append-only audit log), and access (users, sessions,
 API tokens, idempotent requests).
 """
 
@@ -16,6 +17,7 @@ from anxin.store.schema.claims import (
     Settlement,
 )
 from anxin.store.schema.group_claims import Claim, ClaimResult, ClaimReviewDecision
+from anxin.store.schema.long_term_care import CareAssessment, CareBill, CareBillResult, CareProvider
 from anxin.store.schema.payments import LedgerEntry, Payment, PaymentBatch
 from anxin.store.schema.people import Enrollment, Group, GroupMember, Household, Person, VulnerableStatus
 from anxin.store.schema.records import AuditEntry, ImportBatch, ImportProblem
@@ -27,6 +29,10 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "CareAssessment",
+    "CareBill",
+    "CareBillResult",
+    "CareProvider",
     "Claim",
     "ClaimResult",
     "ClaimReviewDecision",

@@ -33,6 +33,8 @@ class Payment(Base):
     adjudication_id: Mapped[int | None] = mapped_column(ForeignKey("adjudications.id"), unique=True)
     #: A group-cover claim's result line (``claim_results``), paid at most once likewise.
     claim_result_id: Mapped[int | None] = mapped_column(ForeignKey("claim_results.id"), unique=True)
+    #: A long-term care bill's result line (``care_bill_results``), paid at most once likewise.
+    care_result_id: Mapped[int | None] = mapped_column(ForeignKey("care_bill_results.id"), unique=True)
     reverses_payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     amount_fen: Mapped[int] = mapped_column(Fen)
