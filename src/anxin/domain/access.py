@@ -42,6 +42,7 @@ class Permission(StrEnum):
     PROGRAMS_READ = "programs.read"
     IMPORTS_READ = "imports.read"
     IMPORTS_UPLOAD = "imports.upload"
+    CLAIMS_ENTER = "claims.enter"
     RUNS_READ = "runs.read"
     RUNS_START = "runs.start"
     REVIEW_READ = "review.read"
@@ -63,6 +64,7 @@ PERMISSION_NAMES: dict[Permission, tuple[str, str]] = {
     Permission.PROGRAMS_READ: ("查看方案与版本", "read programs and versions"),
     Permission.IMPORTS_READ: ("查看导入与错误报告", "read imports and error reports"),
     Permission.IMPORTS_UPLOAD: ("上传导入文件", "upload import files"),
+    Permission.CLAIMS_ENTER: ("登记团体保障理赔（接口、表单）", "enter a group-cover claim (API, form)"),
     Permission.RUNS_READ: ("查看理算批次", "read adjudication runs"),
     Permission.RUNS_START: ("发起理算", "start an adjudication run"),
     Permission.REVIEW_READ: ("查看审核队列", "read the review queue"),
@@ -80,11 +82,11 @@ P = Permission
 _READ_CLAIMS = {P.DASHBOARD_READ, P.PERSONS_READ, P.SETTLEMENTS_READ, P.PROGRAMS_READ}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
-    Role.CLERK: frozenset(_READ_CLAIMS | {P.IMPORTS_READ, P.IMPORTS_UPLOAD}),
+    Role.CLERK: frozenset(_READ_CLAIMS | {P.IMPORTS_READ, P.IMPORTS_UPLOAD, P.CLAIMS_ENTER}),
     Role.ADJUSTER: frozenset(
         _READ_CLAIMS
         | {P.IMPORTS_READ, P.RUNS_READ, P.RUNS_START, P.REVIEW_READ, P.REVIEW_DECIDE, P.PERSONS_REVEAL_ID}
-        | {P.REVIEW_FLAG}
+        | {P.REVIEW_FLAG, P.CLAIMS_ENTER}
     ),
     Role.REVIEWER: frozenset(_READ_CLAIMS | {P.RUNS_READ, P.REVIEW_READ, P.REVIEW_DECIDE, P.REVIEW_FLAG}),
     Role.FINANCE: frozenset(

@@ -23,6 +23,9 @@ class Reason(enum.StrEnum):
     COVER_ENDED = "cover_ended"
     NOTHING_DUE = "nothing_due"
     LIMIT_REACHED = "limit_reached"
+    #: Not the rule's outcome but the claims run's: a required document is missing, so the line
+    #: waits in review (the amount is what the rule says).
+    DOCUMENTS_MISSING = "documents_missing"
 
     @property
     def label_zh(self) -> str:
@@ -35,7 +38,7 @@ class Reason(enum.StrEnum):
     @property
     def rejects(self) -> bool:
         """A rejection: the claim is outside the cover (as opposed to paid, nothing due, limit reached)."""
-        return self not in (Reason.PAID, Reason.NOTHING_DUE, Reason.LIMIT_REACHED)
+        return self not in (Reason.PAID, Reason.NOTHING_DUE, Reason.LIMIT_REACHED, Reason.DOCUMENTS_MISSING)
 
 
 _LABELS = {
@@ -50,6 +53,7 @@ _LABELS = {
     Reason.COVER_ENDED: ("保险责任已终止（已身故或已给付）", "cover has ended (death, or a lump sum paid)"),
     Reason.NOTHING_DUE: ("在免赔额（天数）以内，无应付金额", "nothing due (within the deductible)"),
     Reason.LIMIT_REACHED: ("保险金额或限额已用完", "the sum insured or limit is used up"),
+    Reason.DOCUMENTS_MISSING: ("理赔材料不全，待审核", "claim documents missing: held for review"),
 }
 
 REJECTIONS: tuple[Reason, ...] = tuple(r for r in Reason if r.rejects)

@@ -7,7 +7,9 @@ and sex) and writes, per claim, what changed: a ``payout`` line for a claim seen
 (a refusal too, ``rejected`` with the rule's reason code), an ``adjustment`` line where what it is
 due now differs from the sum of its lines (a claim that arrived late and used up a limit first, new
 parameters). Nothing is ever edited. Each line keeps the version, the parameter hash and the
-engine's explanation columns.
+engine's explanation columns. A claim lacking a document its program requires for its type
+(:mod:`.claim_documents`) is not refused: its line goes to review with the reason
+``documents_missing``, and the explanation names the documents.
 
 Persons are processed in chunks, each in one transaction; every run compares with the lines already
 stored, so a run killed at any point and started again writes the same lines as one that was not.
@@ -26,6 +28,7 @@ from anxin.domain.errors import InvalidInput
 from anxin.domain.group_cover import Reason
 from anxin.domain.programs import Program, ProgramKind
 from anxin.engine import group_accident, specified_disease
+from anxin.services import claim_documents
 from anxin.services import claims_data as data
 from anxin.services.run_records import RunSummary, finish_run, start_run
 from anxin.store.bulk import bulk_insert
@@ -89,6 +92,9 @@ def _chunk(
     claims = data.claims_of(connection, program.code, persons)
     enrolments = data.enrolments_of(connection, program.code, persons)
     rows = data.with_cover(claims, enrolments)
+    rows = rows.join(
+        claim_documents.received_of(connection, program.code, persons), on="claim_key", how="left"
+    )
     if rows.height == 0:
         return {}
     result = evaluate(rows, program)
@@ -119,12 +125,16 @@ def evaluate(rows: pl.DataFrame, program: Program) -> pl.DataFrame:
     else:
         result = group_accident.evaluate(frame, program)
         explained = group_accident.RESULT_COLUMNS
+    shown_documents: list[str] = []
+    if "documents" in result.columns:
+        result = claim_documents.with_missing(result, program)
+        shown_documents = list(claim_documents.MISSING_COLUMNS)
     labels = {r.value: (r.label_zh, r.label_en) for r in Reason}
     result = result.with_columns(
         reason_zh=pl.col("reason").replace_strict({k: v[0] for k, v in labels.items()}, return_dtype=pl.String),
         reason_en=pl.col("reason").replace_strict({k: v[1] for k, v in labels.items()}, return_dtype=pl.String),
     )  # fmt: skip
-    shown = ["claim_type", *explained, "reason_zh", "reason_en", "version", "param_hash"]
+    shown = ["claim_type", *explained, "reason_zh", "reason_en", "version", "param_hash", *shown_documents]
     return result.with_columns(explanation=pl.struct(shown).struct.json_encode())
 
 
@@ -136,12 +146,20 @@ def changed_lines(frame: pl.DataFrame, review_above_fen: int | None) -> pl.DataF
     ).filter((pl.col("kind") == "payout") | (pl.col("amount_fen") != 0))
     refused = (pl.col("kind") == "payout") & pl.col("reason").is_in(_REJECTING)
     above = pl.lit(False) if review_above_fen is None else pl.col("amount_fen") > review_above_fen
+    lacking = (
+        pl.col("documents_missing").fill_null("") != ""
+        if "documents_missing" in frame.columns
+        else pl.lit(False)
+    )
     return frame.with_columns(
         status=pl.when(refused)
         .then(pl.lit("rejected"))
-        .when(above)
+        .when(above | lacking)
         .then(pl.lit("review"))
-        .otherwise(pl.lit("approved"))
+        .otherwise(pl.lit("approved")),
+        review_reason=pl.when(~refused & lacking)
+        .then(pl.lit(Reason.DOCUMENTS_MISSING.value))
+        .otherwise(pl.col("reason").cast(pl.String)),
     )
 
 
@@ -156,7 +174,7 @@ def _line_frame(lines: pl.DataFrame, program_code: str, run_id: int) -> pl.DataF
         amount_fen=pl.col("amount_fen"),
         due_fen=pl.col("payout_fen"),
         status=pl.col("status"),
-        review_reason=pl.col("reason").cast(pl.String),
+        review_reason=pl.col("review_reason"),
         version=pl.col("version").cast(pl.String),
         param_hash=pl.col("param_hash").cast(pl.String),
         explanation=pl.col("explanation"),

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from anxin.domain.money import BASIS_POINTS
+from anxin.domain.programs.claim_documents import ClaimDocuments, describe_documents
 from anxin.domain.programs.group_terms import AgeLimit, Days, Eligibility, WaitingPeriod, _Frozen
 from anxin.domain.programs.model import ParameterLine, Program, ProgramKind, ProgramVersion
 from anxin.domain.programs.quantities import Fen, RatioBp
@@ -123,6 +124,9 @@ class GroupAccidentParameters(_Frozen):
     accident_medical: AccidentMedical | None = None
     hospital_allowance: HospitalAllowance | None = None
     illness_hospital: IllnessHospital | None = None
+    #: The documents a claim needs, per claim type (理赔材料); they send a claim to review, never
+    #: change what it pays (left out of the parameter hash).
+    documents: ClaimDocuments | None = None
 
     @model_validator(mode="after")
     def _pays_something(self) -> GroupAccidentParameters:
@@ -139,7 +143,14 @@ class GroupAccidentParameters(_Frozen):
             raise ValueError(
                 "death_disability_limit 需要同时有身故与伤残保障 / the joint limit needs death and disability"
             )
+        if self.documents is not None:
+            self.documents.check_types(self.claim_types())
         return self
+
+    def claim_types(self) -> tuple[str, ...]:
+        """The claim types this version pays (the benefits it declares)."""
+        names = ("death", "disability", "accident_medical", "hospital_allowance", "illness_hospital")
+        return tuple(n for n in names if getattr(self, n) is not None)
 
     def all_confirmed(self) -> bool:
         parts: list[Any] = [
@@ -150,15 +161,18 @@ class GroupAccidentParameters(_Frozen):
             self.accident_medical,
             self.hospital_allowance,
             self.illness_hospital,
+            self.documents,
         ]
         if self.death is not None:
             parts += self.death.age_bands
         return all(part.confirmed for part in parts if part is not None)
 
     def describe(self) -> list[ParameterLine]:
+        from anxin.domain.group_accident import ClaimType
         from anxin.domain.programs.group_accident_text import describe
 
-        return describe(self)
+        labels = {t.value: (t.label_zh, t.label_en) for t in ClaimType}
+        return describe(self) + describe_documents(self.documents, labels)
 
 
 class GroupAccidentVersion(ProgramVersion):
@@ -181,4 +195,5 @@ class GroupAccidentProgram(Program):
         "accident_medical": _NOTES,
         "hospital_allowance": _NOTES,
         "illness_hospital": _NOTES,
+        "documents": True,
     }

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from anxin.domain.programs.claim_documents import ClaimDocuments, describe_documents
 from anxin.domain.programs.group_terms import (
     Eligibility,
     MultipleBp,
@@ -70,19 +71,24 @@ class SpecifiedDiseaseParameters(_Frozen):
     ends_after_payout: bool = True
     group: GroupRule = GroupRule()
     diseases: tuple[Disease, ...] = Field(min_length=1)
+    #: The documents a claim needs (理赔材料, key ``specified_disease``); they send a claim to
+    #: review, never change what it pays (left out of the parameter hash).
+    documents: ClaimDocuments | None = None
 
     @model_validator(mode="after")
     def _unique_codes(self) -> SpecifiedDiseaseParameters:
         codes = [d.code for d in self.diseases]
         if len(set(codes)) != len(codes):
             raise ValueError("疾病代码重复 / duplicate disease codes")
+        if self.documents is not None:
+            self.documents.check_types(("specified_disease",))
         return self
 
     def disease(self, code: str) -> Disease | None:
         return next((d for d in self.diseases if d.code == code), None)
 
     def all_confirmed(self) -> bool:
-        parts = [self.eligibility, self.group, self.waiting, *self.diseases]
+        parts = [self.eligibility, self.group, self.waiting, self.documents, *self.diseases]
         return all(part.confirmed for part in parts if part is not None)
 
     def describe(self) -> list[ParameterLine]:
@@ -128,7 +134,8 @@ class SpecifiedDiseaseParameters(_Frozen):
             m = format_multiple(d.multiple)
             zh, en = unconfirmed(f"保险金额的 {m} 倍", f"{m} × the sum insured", d.confirmed)
             lines.append(ParameterLine(f"disease.{d.code}", d.name_zh, d.name_en, zh, en))
-        return lines
+        labels = {"specified_disease": ("特定疾病保险金", "specified-disease benefit")}
+        return lines + describe_documents(self.documents, labels)
 
 
 class SpecifiedDiseaseVersion(ProgramVersion):
@@ -148,4 +155,5 @@ class SpecifiedDiseaseProgram(Program):
         "waiting": _NOTES,
         "group": _NOTES,
         "diseases": {"__all__": {"confirmed", "note", "icd10"}},
+        "documents": True,
     }

@@ -1,7 +1,9 @@
 """The columns of a claims (理赔) file for group covers: field names or the Chinese headers clerks use.
 
 Required: ``claim_no`` and ``psn_no`` or ``certno``; the other fields as the claim type needs them
-(checked per row). Unknown columns are ignored.
+(checked per row). ``documents``, optional: the claim documents received, as codes or names
+separated by commas or 、 (:class:`anxin.domain.programs.claim_documents.Document`). Unknown columns
+are ignored.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ FIELDS: tuple[ClaimField, ...] = (
     ClaimField("expense", "医疗费用", ("自付医疗费用", "合理医疗费用", "expense_yuan")),
     ClaimField("disease_code", "疾病代码", ("疾病编码", "疾病")),
     ClaimField("basic_insurance", "有基本医保", ("基本医疗保险", "参加基本医保")),
+    ClaimField("documents", "理赔材料", ("已收材料", "收到材料", "材料")),
 )
 BY_NAME = {f.name: f for f in FIELDS}
 

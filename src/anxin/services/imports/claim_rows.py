@@ -4,6 +4,9 @@ Each bad cell is reported with its row (as a spreadsheet shows it), its header a
 reason. What a row needs depends on its claim type: an accident's date for death, disability and
 accident medical; admission (and for the allowance discharge) for hospital stays; the grades for a
 disability; a disease code for a specified disease. A file with any problem yields nothing.
+
+:func:`validate_claims` is the check itself, over a frame of cells: the file import and the intake
+of one claim (API, web form: a frame of one row) share it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import polars as pl
 
 from anxin.domain.errors import InvalidInput
 from anxin.domain.group_accident import ClaimType
+from anxin.domain.programs.claim_documents import DOCUMENT_WORDS, Document
 from anxin.services.imports.claim_fields import (
     BY_NAME,
     NEEDS_ACCIDENT,
@@ -43,6 +47,7 @@ STORED: dict[str, pl.DataType] = {
     "expense_fen": pl.Int64(),
     "disease_code": pl.String(),
     "basic_insurance": pl.Boolean(),
+    "documents": pl.String(),
 }
 
 
@@ -72,13 +77,37 @@ def _grades(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return pl.when(text.fill_null("") != "").then(joined).otherwise(pl.lit("")), ok
 
 
+def _documents(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Documents written as codes or names (``身份证明、死亡证明``) → sorted codes ``"death_certificate,id_proof"``
+    and whether every word is a known document."""
+    parts = (
+        text.fill_null("").str.to_lowercase().str.replace_all(r"[，、;；/|\s]+", ",").str.split(",")
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )  # fmt: skip
+    codes = parts.list.eval(
+        pl.element().replace_strict(
+            list(DOCUMENT_WORDS),
+            [d.value for d in DOCUMENT_WORDS.values()],
+            default=None,
+            return_dtype=pl.String,
+        )
+    )
+    ok = codes.list.eval(pl.element().is_not_null()).list.all()
+    joined = codes.list.drop_nulls().list.unique().list.sort().list.join(",")
+    return joined.fill_null(""), ok
+
+
 def read_claims(path: str | Path, kind: str) -> ClaimFile:
     """Read and validate a claims file for a program of ``kind`` (``group_accident`` or
     ``specified_disease``); raises :class:`InvalidRows` listing every bad cell."""
     path = Path(path)
-    source = path.name
-    raw = read_table(path)
     first_row = 1 if format_of(path) == "parquet" else 2
+    return validate_claims(read_table(path), kind, source=path.name, first_row=first_row, path=path)
+
+
+def validate_claims(raw: pl.DataFrame, kind: str, *, source: str, first_row: int, path: Path) -> ClaimFile:
+    """Validate claims given as a frame of cells (headers as a file has them); ``first_row`` is the
+    row number shown for the first row. Raises :class:`InvalidRows` listing every bad cell."""
     frame, headers = known_columns(raw, header_index(), source)
     if "claim_no" not in headers:
         raise _missing(source, "claim_no")
@@ -166,6 +195,14 @@ def read_claims(path: str | Path, kind: str) -> ClaimFile:
         checks.append(("basic_insurance", given["basic_insurance"] & flag.is_null(), "应为 是 或 否", "must be yes or no"))  # fmt: skip
     else:
         parsed["basic_insurance"] = pl.lit(True)
+    if "documents" in headers:
+        documents, known_documents = _documents(text_cell("documents"))
+        parsed["documents"] = documents
+        checks.append(("documents", given["documents"] & ~known_documents, "不认识的材料（如 身份证明、死亡证明）",
+                       f"unknown document (known: {', '.join(_CODES)})"))  # fmt: skip
+        checks.append(("documents", documents.str.len_chars() > 400, "材料清单超过 400 个字符", "documents longer than 400 characters"))  # fmt: skip
+    else:
+        parsed["documents"] = pl.lit("")
     flags = frame.select(*(bad.fill_null(False).alias(f"_bad{i}") for i, (_, bad, _, _) in enumerate(checks)))
     problems = Problems()
     for i, (name, _, zh, en) in enumerate(checks):
@@ -177,3 +214,6 @@ def read_claims(path: str | Path, kind: str) -> ClaimFile:
     keep = ["source_row", *(n for n in ("psn_no", "certno") if n in headers)]
     values = frame.with_columns(**parsed).select(*keep, *(pl.col(n).cast(t) for n, t in STORED.items()))
     return ClaimFile(source=path, frame=values, headers=headers)
+
+
+_CODES = tuple(d.value for d in Document)

@@ -4,7 +4,8 @@ The file is validated by :func:`.claim_rows.read_claims`; each row's person is f
 or by the ID number's keyed hash (the number itself is never stored with a claim) and must be
 enrolled in the program. A claim's natural key is ``claim_no``: stored with the same content it is
 left alone, with different content it is a conflict (claims are never edited). All or nothing per
-file; the same file or the same rows again change nothing.
+file; the same file or the same rows again change nothing. Claims from a file are recorded with the
+channel ``file`` and the importing actor; an optional ``documents`` column lists what was received.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def import_claims(
         new = _compare(connection, frame, program_code, headers, problems)
         if error := problems.error(path.name):
             return error
-        return ClaimPlan(new=new, rows=frame.height, program_code=program_code)
+        return ClaimPlan(new=new, rows=frame.height, program_code=program_code, actor=actor)
 
     return run_import(
         db,
@@ -160,6 +161,7 @@ class ClaimPlan:
     new: pl.DataFrame
     rows: int
     program_code: str
+    actor: str = "system"
 
     def __post_init__(self) -> None:
         self.inserted = self.new.height
@@ -167,6 +169,11 @@ class ClaimPlan:
         self.writes = self.inserted
 
     def write(self, connection: sa.Connection, import_id: int, on_rows) -> dict[str, int]:  # type: ignore[no-untyped-def]
-        frame = self.new.with_columns(import_id=pl.lit(import_id, pl.Int64), created_at=pl.lit(utc_now()))
+        frame = self.new.with_columns(
+            import_id=pl.lit(import_id, pl.Int64),
+            created_at=pl.lit(utc_now()),
+            channel=pl.lit("file"),
+            entered_by=pl.lit(self.actor[:64]),
+        )
         table: sa.Table = Claim.__table__  # type: ignore[assignment]
         return {"claims": bulk_insert(connection, table, frame, on_rows=on_rows)}

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from anxin.web.api import (
     audit,
+    claims,
     imports,
     payments,
     persons,
@@ -18,5 +19,17 @@ from anxin.web.api import (
 )
 
 router = APIRouter()
-for area in (session, persons, settlements, runs, review, payments, imports, programs, reports, audit):
+for area in (
+    session,
+    persons,
+    settlements,
+    runs,
+    review,
+    payments,
+    imports,
+    programs,
+    claims,
+    reports,
+    audit,
+):
     router.include_router(area.router)

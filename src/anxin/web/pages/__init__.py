@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from anxin.services.review import REASON_NAMES, STATUS_NAMES
-from anxin.web.pages import auth, dashboard, imports, payments, persons, programs, reports, review
+from anxin.web.pages import auth, claims, dashboard, imports, payments, persons, programs, reports, review
 from anxin.web.templating import TEMPLATES
 
 TEMPLATES.env.globals.update(status_names=STATUS_NAMES, reason_names=REASON_NAMES)
@@ -17,5 +17,6 @@ router.include_router(persons.router)
 router.include_router(review.router)
 router.include_router(programs.router)
 router.include_router(imports.router)
+router.include_router(claims.router)
 router.include_router(payments.router)
 router.include_router(reports.router)
