@@ -99,3 +99,52 @@ def test_upload_errors(api, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert api("auditor").post(f"{V1}/imports", headers=key()).status_code == 403
     missing = clerk.get(f"{V1}/imports/424242/problems.xlsx")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_import"
+
+
+def test_a_claims_file_needs_its_group_program_and_is_imported_once(api, web_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.group_claims_support import GA, ga_claims
+    from tests.web.claim_lines import CLAIMS, claims_file, enrol_roster
+
+    enrol_roster(web_db, tmp_path)
+    clerk = api("clerk")
+    path = claims_file(tmp_path)
+    with path.open("rb") as handle:
+        missing = clerk.post(
+            f"{V1}/imports",
+            files={"file": (path.name, handle, "text/csv")},
+            data={"kind": "claims"},
+            headers=key(),
+        )
+    assert missing.status_code == 422 and missing.json()["error"]["code"] == "program_required"
+    with path.open("rb") as handle:
+        wrong = clerk.post(
+            f"{V1}/imports",
+            files={"file": (path.name, handle, "text/csv")},
+            data={"kind": "claims", "program": PROGRAM},
+            headers=key(),
+        )
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "wrong_program_kind"
+
+    done = upload(clerk, path, kind="claims", program=GA)
+    assert (done["status"], done["kind"], done["rows"], done["inserted"]) == ("completed", "claims", 2, 2)
+    again = upload(clerk, path, kind="claims", program=GA)
+    assert again["status"] == "already_imported" and again["inserted"] == 0
+    listed = api("auditor").get(f"{V1}/imports", params={"kind": "claims"}).json()
+    assert [i["id"] for i in listed["items"]] == [done["import_id"]]
+
+    # A claim of a person not on the roster: rejected, its problem listed and downloadable.
+    bad = ga_claims(
+        tmp_path,
+        [*CLAIMS, ("GA-X", "NOBODY", "意外医疗", "2024-01-10", "2024-01-05", None, None, None, "10.00")],
+        name="bad.csv",
+    )
+    rejected = upload(clerk, bad, kind="claims", program=GA)
+    assert rejected["status"] == "rejected" and rejected["problems"] >= 1
+    problems = clerk.get(f"{V1}/imports/{rejected['import_id']}/problems").json()
+    assert problems["items"][0]["row"] == 4 and problems["items"][0]["reason_en"]
+    workbook = clerk.get(f"{V1}/imports/{rejected['import_id']}/problems.xlsx")
+    assert workbook.status_code == 200 and workbook.headers["content-type"].startswith(
+        "application/vnd.openxml"
+    )
+    frame = pl.read_excel(io.BytesIO(workbook.content))
+    assert frame["行号"].to_list()[0] == 4

@@ -74,3 +74,44 @@ def test_the_audit_trail_is_newest_first_and_filtered(api) -> None:  # type: ign
     assert imports["total"] == 2 and {e["actor"] for e in imports["items"]} == {"demo"}
     assert imports["items"][0]["detail"]["after"]["kind"] in ("persons", "settlements")
     assert api("manager").get(f"{V1}/audit").status_code == 403
+
+
+def test_a_group_program_has_its_claims_year_and_workbook(api, web_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.group_claims_support import GA
+    from tests.web.claim_lines import DEATH, claim_lines_in_review
+
+    lines = claim_lines_in_review(web_db, tmp_path)
+    for name in ("reviewer", "reviewer2"):  # four eyes: the death claim is above 5,000 yuan
+        decided = api(name).post(
+            f"{V1}/review/claims/{lines[DEATH]}/decisions",
+            json={"decision": "approve"},
+            headers={"Idempotency-Key": name},
+        )
+        assert decided.status_code == 201, decided.text
+    answer = api("auditor").get(f"{V1}/reports/claims/{GA}/2023")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["insured"], body["claims"], body["paid_claims"], body["claimants"]) == (3, 2, 1, 1)
+    assert (body["paid_fen"], body["paid_yuan"], body["review_lines"], body["review_fen"]) == (
+        1_000_000,
+        "10000.00",
+        1,
+        100_000,
+    )
+    assert [(s["key"], s["paid_fen"]) for s in body["by_type"]] == [
+        ("accident_medical", 0),
+        ("death", 1_000_000),
+    ]
+    assert body["summary_zh"].startswith("2023年度")
+    wrong = api("auditor").get(f"{V1}/reports/{GA}/2023")
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "wrong_program_kind"
+    assert api("auditor").get(f"{V1}/reports/claims/{PROGRAM}/{YEAR}").status_code == 422
+    workbook = api("manager").get(f"{V1}/reports/claims/{GA}/2023.xlsx")
+    assert (
+        workbook.status_code == 200
+        and f'filename="{GA}-2023.xlsx"' in workbook.headers["content-disposition"]
+    )
+    sheets = pl.read_excel(io.BytesIO(workbook.content), sheet_id=0)
+    assert list(sheets) == ["总览", "理赔类型", "地市"]
+    audit = api("auditor").get(f"{V1}/audit", params={"action": "export"}).json()["items"]
+    assert next((e["actor"], e["entity"]) for e in audit) == ("manager", "claims_year_report")

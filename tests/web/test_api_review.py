@@ -204,3 +204,83 @@ def test_flag_loses_to_a_payment_or_a_decision_made_a_moment_earlier(
         )
     assert flags == 0
     assert statuses == {paid_line["line_id"]: "approved", open_line["line_id"]: "review"}
+
+
+def decide_claim(client, line_id: int, decision: str, reason: str = ""):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"{V1}/review/claims/{line_id}/decisions",
+        json={"decision": decision, "reason": reason},
+        headers=key(),
+    )
+
+
+def test_claim_lines_share_the_queue_and_the_four_eyes(api, web_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.group_claims_support import GA
+    from tests.web.claim_lines import DEATH, MEDICAL, claim_lines_in_review
+
+    lines = claim_lines_in_review(web_db, tmp_path)
+    death, medical = lines[DEATH], lines[MEDICAL]
+    queue = api("reviewer").get(f"{V1}/review", params={"limit": 200}).json()
+    sources = {item["source"] for item in queue["items"]}
+    assert sources == {"settlement", "claim"}
+    claims = api("reviewer").get(f"{V1}/review", params={"source": "claim"}).json()
+    assert claims["total"] == 2
+    first = claims["items"][0]
+    assert (first["line_id"], first["claim_no"], first["claim_type"], first["program_code"]) == (
+        death,
+        DEATH,
+        "death",
+        GA,
+    )
+    assert (first["amount_fen"], first["needs_two"], first["source_zh"], first["setl_id"]) == (
+        1_000_000,
+        True,
+        "团体理赔",
+        "",
+    )
+    assert (first["reason_zh"], first["outcome"], first["outcome_en"]) == ("超过审核金额", "paid", "paid")
+    assert first["id_masked"].count("*") == 10 and first["run_actor"] == "adjuster"
+
+    detail = api("auditor").get(f"{V1}/review/claims/{death}", params={"lang": "en"}).json()
+    assert detail["claim"]["claim_no"] == DEATH and detail["claim"]["accident_on"] == "2024-01-10"
+    assert detail["claim"]["channel"] == "file" and detail["claim"]["entered_by"] == "clerk"
+    assert detail["explanation"][0].startswith(f"Claim {DEATH}") and detail["decisions"] == []
+    assert api("auditor").get(f"{V1}/review/claims/999999").status_code == 404
+
+    refused = decide_claim(api("adjuster"), death, "approve")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "four_eyes"
+    assert decide_claim(api("reviewer"), death, "approve").json()["status"] == "second"
+    again = decide_claim(api("reviewer"), death, "approve")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "four_eyes"
+    assert decide_claim(api("reviewer2"), death, "approve").json()["status"] == "approved"
+    missing = decide_claim(api("reviewer"), medical, "reject")
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "reason_required"
+    assert (
+        api("clerk")
+        .post(f"{V1}/review/claims/{medical}/decisions", json={"decision": "approve"}, headers=key())
+        .status_code
+        == 403
+    )
+
+    paid = api("finance").post(f"{V1}/payments/batches", json={"program": GA}, headers=key())
+    assert paid.status_code == 201 and paid.json()["payments"] == 1
+    assert paid.json()["payouts_fen"] == 1_000_000 and paid.json()["payee"] == "person"
+    after = decide_claim(api("reviewer"), death, "reject", "重复")
+    assert after.status_code == 409 and after.json()["error"]["code"] == "already_paid"
+    detail = api("auditor").get(f"{V1}/review/claims/{death}").json()
+    assert [(d["actor"], d["status_after"]) for d in detail["decisions"]] == [
+        ("reviewer", "second"),
+        ("reviewer2", "approved"),
+    ]
+    audit = api("auditor").get(f"{V1}/audit", params={"action": "review_approve"}).json()["items"]
+    assert ("reviewer2", "claim_result", str(death)) in {
+        (e["actor"], e["entity"], e["entity_id"]) for e in audit
+    }
+    assert api("reviewer").get(f"{V1}/review", params={"source": "claim"}).json()["total"] == 1
+
+
+def test_openapi_documents_the_claim_review(api) -> None:  # type: ignore[no-untyped-def]
+    paths = api(None).get("/api/openapi.json").json()["paths"]
+    assert "/api/v1/review/claims/{line_id}" in paths and "/api/v1/review/claims/{line_id}/decisions" in paths
+    sources = paths["/api/v1/review"]["get"]["parameters"]
+    assert any(p["name"] == "source" for p in sources)

@@ -135,3 +135,36 @@ def test_names_are_masked_before_they_are_cut_and_an_oversized_file_leaves_nothi
         uploads.save_upload(tmp_path, "big.csv", io.BytesIO(b"x" * 11))
     assert refused.value.code == "bad_file_size"
     assert not [p for p in (tmp_path / "uploads").rglob("*") if p.is_file()]
+
+
+def test_a_claims_file_is_uploaded_for_its_group_program(app, web_db, tmp_path):
+    from anxin.store.schema import Claim
+    from tests.integration.group_claims_support import GA, ga_claims
+    from tests.web.claim_lines import CLAIMS, claims_file, enrol_roster
+
+    enrol_roster(web_db, tmp_path)
+    client = sign_in(app, "clerk")
+    form = client.get("/imports").text
+    assert '<option value="claims">理赔记录（团体保障）</option>' in form and 'id="claims-note"' in form
+    content = claims_file(tmp_path).read_bytes()
+    wrong = upload(client, "claims.csv", content, kind="claims", program=PROGRAM)
+    assert wrong.status_code == 422 and "理赔导入只用于团体意外与健康、特定疾病" in wrong.text
+    answer = upload(client, "claims.csv", content, kind="claims", program=GA)
+    assert answer.status_code == 303
+    html = client.get(answer.headers["location"]).text
+    assert "已导入" in html and "理赔记录（团体保障）" in html
+    with web_db.session() as session:
+        stored = session.scalars(sa.select(Claim.claim_no).where(Claim.program_code == GA)).all()
+    assert sorted(stored) == sorted(row[0] for row in CLAIMS)
+    listed = client.get("/imports").text
+    assert "理赔记录（团体保障）" in listed
+
+    bad = ga_claims(
+        tmp_path, [("GA-Y", "NOBODY", "意外医疗", "2024-01-10", "2024-01-05", None, None, None, "1")], "b.csv"
+    )
+    rejected = upload(client, "bad-claims.csv", bad.read_bytes(), kind="claims", program=GA)
+    assert rejected.status_code == 303
+    page = client.get(rejected.headers["location"]).text
+    import_id = rejected.headers["location"].rsplit("/", 1)[-1]
+    assert f'href="/imports/{import_id}/problems.xlsx"' in page
+    assert client.get(f"/imports/{import_id}/problems.xlsx").status_code == 200

@@ -204,3 +204,55 @@ def test_a_paid_line_cannot_be_flagged_through_the_pages(app, web_db):
     assert (
         finance.post(f"/review/{line_id}/flag", data={"reason": "x", "csrf_token": token}).status_code == 403
     )
+
+
+def test_claim_lines_in_the_queue_and_decided_with_four_eyes(app, web_db, tmp_path):
+    from anxin.services.payments import pay
+    from anxin.store.schema import ClaimResult, ClaimReviewDecision
+    from tests.integration.group_claims_support import GA
+    from tests.web.claim_lines import DEATH, MEDICAL, claim_lines_in_review
+
+    lines = claim_lines_in_review(web_db, tmp_path)
+    death, medical = lines[DEATH], lines[MEDICAL]
+    first = sign_in(app, "reviewer")
+    queue = first.get("/review").text
+    assert f'<a class="review-link" href="/review/claims/{death}">' in queue
+    assert '<span class="badge source claim">团体理赔</span>' in queue and DEATH in queue
+    assert "意外身故保险金" in queue and "10,000.00" in queue
+    only_claims = first.get("/review?source=claim").text
+    assert sorted(texts(only_claims, r'<tr data-line-id="(\d+)">')) == sorted([str(death), str(medical)])
+    assert 'class="badge source settlement"' not in only_claims
+    assert 'class="badge source claim"' not in first.get("/review?source=settlement").text
+
+    page = first.get(f"/review/claims/{death}").text
+    assert 'id="claim-facts"' in page and "2024-01-10" in page and 'id="claim-documents"' in page
+    assert f"理赔 {DEATH}" in page and "意外身故保险金额" in page  # the explanation, line by line
+    assert "双人复核线" in page and badge(page) == "review"
+    assert f'action="/review/claims/{death}/decide"' in page
+    english = sign_in(app, "auditor", lang="en").get(f"/review/claims/{death}").text
+    assert f"Claim {DEATH}" in english and 'id="review-decision"' not in english
+
+    token = csrf(first, "/review")
+    answer = first.post(f"/review/claims/{death}/decide", data={"decision": "approve", "csrf_token": token})
+    assert answer.status_code == 200 and badge(answer.text) == "second"
+    again = first.post(f"/review/claims/{death}/decide", data={"decision": "approve", "csrf_token": token})
+    assert again.status_code == 400 and "四眼原则：超额赔付须由另一人复核通过" in again.text
+    second = sign_in(app, "reviewer2")
+    done = second.post(
+        f"/review/claims/{death}/decide", data={"decision": "approve", "csrf_token": csrf(second, "/review")}
+    )
+    assert done.status_code == 200 and badge(done.text) == "approved"
+    blank = first.post(f"/review/claims/{medical}/decide", data={"decision": "reject", "csrf_token": token})
+    assert blank.status_code == 400 and "拒绝或退回须写明原因" in blank.text
+    no_csrf = first.post(f"/review/claims/{medical}/decide", data={"decision": "approve"})
+    assert no_csrf.status_code == 403
+    assert pay(web_db, GA, actor="finance").payouts_fen == 1_000_000
+    paid = second.post(
+        f"/review/claims/{death}/decide",
+        data={"decision": "reject", "reason": "x", "csrf_token": csrf(second, "/review")},
+    )
+    assert paid.status_code == 409 and "该理赔结果行已支付" in paid.text
+    with web_db.session() as session:
+        statuses = dict(session.execute(sa.select(ClaimResult.id, ClaimResult.status)).all())
+        decided = session.scalar(sa.select(sa.func.count()).select_from(ClaimReviewDecision))
+    assert (statuses[death], statuses[medical], decided) == ("approved", "review", 2)

@@ -33,7 +33,7 @@ def year_report(
     from anxin.store.database import open_database
 
     if pays_claims(program):
-        _claims_year_report(program, year, out)
+        _claims_year_report(program, year, out, actor)
         return
     try:
         db = open_database()
@@ -73,31 +73,43 @@ def year_report(
         console.print(f"已导出 / exported: {path}")
 
 
-def _claims_year_report(program: str, year: int, out: Path | None) -> None:
-    """The year of a group-cover claims program: claims, claimants, paid, by claim type and city."""
+@app.command("claims")
+def claims_report(
+    program: CodeOption,
+    year: YearOption,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="导出 XLSX（每表一页）或 CSV（每表一个文件）/ export file"),
+    ] = None,
+    actor: ActorOption = None,
+) -> None:
+    """团体意外与健康、特定疾病的保单年度：理赔件数、赔付人数与金额、按理赔类型和地市 / a claims year."""
+    from anxin.services.imports.claims import claims_program_kind
+
+    try:
+        claims_program_kind(program)
+    except AnxinError as error:
+        fail(error)
+    _claims_year_report(program, year, out, actor)
+
+
+def _claims_year_report(program: str, year: int, out: Path | None, actor: str | None) -> None:
+    """The year of a group-cover claims program: claims, claimants, paid, by claim type and city;
+    with ``out``, exported (audited) as ``anxin report year`` does."""
     from anxin.services.claims_reports import claims_summary_zh, claims_year_report
+    from anxin.services.report_export import claims_overview_rows, export_claims_report
     from anxin.store.database import open_database
 
-    if out is not None:
-        console.print("团体理赔报表暂不支持导出，仅显示 / export is not available for claims programs yet")
     try:
         db = open_database()
         with console.status("汇总 / summing…"):
             report = claims_year_report(db, program, year)
+        written = export_claims_report(report, out, db=db, actor=actor_name(actor)) if out else []
     except AnxinError as error:
         fail(error)
-    overview = Table("指标 Item", "数值 Value", title=f"{report.program_name} {year}年度 / year")
-    for item, value in (
-        ("参保人数 insured", f"{report.insured:,}"),
-        ("理赔件数 claims", f"{report.claims:,}"),
-        ("赔付件数 paid claims", f"{report.paid_claims:,}"),
-        ("拒赔件数 rejected claims", f"{report.rejected_claims:,}"),
-        ("赔付人数 claimants", f"{report.claimants:,}"),
-        ("赔付金额 paid (元)", format_yuan(report.paid_fen)),
-        ("人均赔付 average per claimant (元)", format_yuan(report.average_per_claimant_fen)),
-        ("待复核 in review", f"{report.review_lines:,} / {format_yuan(report.review_fen)}"),
-    ):
-        overview.add_row(item, value)
+    overview = Table("指标 Item", "数值 Value", "单位 Unit", title=f"{report.program_name} {year}年度 / year")
+    for item, value, unit in claims_overview_rows(report, grouping=True)[2:-1]:
+        overview.add_row(item, value, unit)
     console.print(overview)
     for title, shares in (
         ("按理赔类型 / by claim type", report.by_type),
@@ -113,3 +125,5 @@ def _claims_year_report(program: str, year: int, out: Path | None) -> None:
             )  # fmt: skip
         console.print(table)
     console.print(claims_summary_zh(report), highlight=False)
+    for path in written:
+        console.print(f"已导出 / exported: {path}")

@@ -7,7 +7,8 @@ Definitions (one program, one policy year):
 - *paid claims*: claims with due > 0; *rejected claims*: claims refused by the rule (a ``rejected``
   line) with nothing due; lines in review are counted apart;
 - *claimants*: persons whose approved lines sum to more than 0; *average per claimant*: paid /
-  claimants, rounded half up to the fen;
+  claimants, rounded half up to the fen; lines *in review* are those waiting for a person (in review,
+  awaiting a second approval, or sent back);
 - breakdowns by claim type and by city (the first four digits of the person's region code + ``00``).
 """
 
@@ -22,6 +23,7 @@ from anxin.domain.group_accident import ClaimType
 from anxin.domain.money import BASIS_POINTS, format_yuan_cn, round_half_up
 from anxin.services.imports.claim_fields import SPECIFIED_DISEASE
 from anxin.services.reports import count_cn, program_name
+from anxin.services.review_rules import OPEN
 from anxin.store.database import Database
 from anxin.store.schema import Claim, ClaimResult, Enrollment, Person
 from anxin.synth.regions import SHANDONG_CITIES
@@ -121,7 +123,7 @@ def claims_year_report(db: Database, program_code: str, year: int) -> ClaimsYear
 def _due(program_code: str, year: int) -> sa.Subquery:
     line = ClaimResult
     approved = sa.case((line.status == "approved", line.amount_fen), else_=0)
-    in_review = line.status == "review"
+    in_review = line.status.in_(OPEN)  # in review, awaiting a second approval, or sent back
     return (
         sa.select(
             line.claim_id.label("claim_id"),

@@ -1,4 +1,5 @@
-"""The program-year report as tables with Chinese headers, and its export to CSV / XLSX / Parquet."""
+"""The program-year report (大病保险) and the claims year of a group-cover program (团体意外与健康,
+特定疾病) as tables with Chinese headers, and their export to CSV / XLSX / Parquet (audited)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from anxin.domain.money import format_yuan
+from anxin.services.claims_reports import ClaimShare, ClaimsYearReport, claims_summary_zh
 from anxin.services.exports import ExportTable, item_table, percent_column, write_tables, yuan_column
 from anxin.services.reports import ProgramYearReport, Share, summary_zh
 from anxin.store.audit import record
@@ -71,15 +73,81 @@ def report_tables(report: ProgramYearReport) -> list[ExportTable]:
     ]
 
 
+def claims_overview_rows(report: ClaimsYearReport, *, grouping: bool = False) -> list[tuple[str, str, str]]:
+    """The claims year's headline figures as (item, value, unit), as :func:`overview_rows`."""
+
+    def yuan(fen: int) -> str:
+        return format_yuan(fen, grouping=grouping)
+
+    def count(value: int) -> str:
+        return f"{value:,}" if grouping else str(value)
+
+    return [
+        ("项目 program", f"{report.program_name}（{report.program_code}）", ""),
+        ("保单年度 policy year", str(report.year), ""),
+        ("参保人数 insured", count(report.insured), "人"),
+        ("理赔件数 claims", count(report.claims), "件"),
+        ("赔付件数 paid claims", count(report.paid_claims), "件"),
+        ("拒赔件数 rejected claims", count(report.rejected_claims), "件"),
+        ("赔付人数 claimants", count(report.claimants), "人"),
+        ("赔付金额 paid", yuan(report.paid_fen), "元"),
+        ("人均赔付 average per claimant", yuan(report.average_per_claimant_fen), "元"),
+        ("待复核明细 lines in review", count(report.review_lines), "条"),
+        ("待复核金额 amount in review", yuan(report.review_fen), "元"),
+        ("摘要 summary", claims_summary_zh(report), ""),
+    ]
+
+
+def claims_share_table(shares: tuple[ClaimShare, ...], key_zh: str, label_zh: str) -> pl.DataFrame:
+    """A claims breakdown with Chinese headers: claims, paid claims, yuan paid and its share."""
+    return pl.DataFrame(
+        [
+            pl.Series(key_zh, [s.key for s in shares], dtype=pl.String),
+            pl.Series(label_zh, [s.label for s in shares], dtype=pl.String),
+            pl.Series("理赔件数", [s.claims for s in shares], dtype=pl.Int64),
+            pl.Series("赔付件数", [s.paid_claims for s in shares], dtype=pl.Int64),
+            yuan_column("赔付金额(元)", [s.paid_fen for s in shares]),
+            percent_column("赔付金额占比(%)", [s.paid_share_bp for s in shares]),
+        ]
+    )
+
+
+def claims_report_tables(report: ClaimsYearReport) -> list[ExportTable]:
+    """Overview, then the shares by claim type and by city."""
+    return [
+        ExportTable("overview", "总览", item_table(claims_overview_rows(report))),
+        ExportTable("type", "理赔类型", claims_share_table(report.by_type, "理赔类型代码", "理赔类型")),
+        ExportTable("city", "地市", claims_share_table(report.by_city, "地市代码", "地市")),
+    ]
+
+
 def export_report(report: ProgramYearReport, path: str | Path, *, db: Database, actor: str) -> list[Path]:
     """Write the report (XLSX: a sheet per table; CSV/Parquet: a file per table); audited."""
-    written = write_tables(report_tables(report), path)
+    return _export(report_tables(report), path, db, actor, "program_year_report", report)
+
+
+def export_claims_report(
+    report: ClaimsYearReport, path: str | Path, *, db: Database, actor: str
+) -> list[Path]:
+    """Write the claims year (XLSX: a sheet per table; CSV/Parquet: a file per table); audited."""
+    return _export(claims_report_tables(report), path, db, actor, "claims_year_report", report)
+
+
+def _export(
+    tables: list[ExportTable],
+    path: str | Path,
+    db: Database,
+    actor: str,
+    entity: str,
+    report: ProgramYearReport | ClaimsYearReport,
+) -> list[Path]:
+    written = write_tables(tables, path)
     with db.session() as session, session.begin():
         record(
             session,
             actor=actor,
             action="export",
-            entity="program_year_report",
+            entity=entity,
             entity_id=f"{report.program_code}:{report.year}",
             after={"files": [p.name for p in written]},
         )

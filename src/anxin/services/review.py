@@ -11,81 +11,72 @@ both succeed.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from anxin.domain.errors import AnxinError, Conflict, NotFound
+from anxin.services.claim_review import claim_items, claim_review_reason
+from anxin.services.review_rules import (
+    DECISION_NAMES,
+    DECISIONS,
+    OPEN,
+    SOURCE_NAMES,
+    SOURCES,
+    STATUS_NAMES,
+    Decision,
+    Outcome,
+    ReviewItem,
+    apply_decision,
+    check_length,
+    checked_reason,
+    constant,
+    next_status,
+    require_open,
+)
 from anxin.store.audit import record
 from anxin.store.database import Database
-from anxin.store.schema import Adjudication, AdjudicationRun, Payment, Person, ReviewDecision, Settlement
+from anxin.store.schema import (
+    Adjudication,
+    AdjudicationRun,
+    ClaimResult,
+    Payment,
+    Person,
+    ReviewDecision,
+    Settlement,
+)
 
-#: Statuses of a line that is waiting for a person.
-OPEN = ("review", "second", "returned")
-DECISIONS = ("approve", "reject", "send_back")
-STATUS_NAMES = {
-    "approved": ("已通过", "approved"),
-    "review": ("待审核", "in review"),
-    "second": ("待复核（双人）", "awaiting second approval"),
-    "returned": ("已退回", "sent back"),
-    "rejected": ("已拒绝", "rejected"),
-}
 REASON_NAMES = {
     "bureau_differs": ("与医保结算金额不一致", "bureau figure differs"),
     "above_threshold": ("超过审核金额", "above the review threshold"),
     "not_enrolled": ("未参保", "not enrolled"),
     "flagged": ("人工标记", "flagged"),
+    "documents_missing": ("理赔材料不全", "claim documents missing"),
     "": ("", ""),
 }
-DECISION_NAMES = {
-    "approve": ("通过", "approve"),
-    "reject": ("拒绝", "reject"),
-    "send_back": ("退回", "send back"),
-    "flag": ("标记复核", "flag for review"),
-}
-MAX_REASON = 400
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    line_id: int
-    setl_id: str
-    person_id: int
-    id_masked: str
-    program_code: str
-    program_year: int
-    kind: str
-    amount_fen: int
-    due_fen: int
-    hifmi_fen: int | None
-    review_reason: str
-    status: str
-    run_actor: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Decision:
-    decision: str
-    status_after: str
-    actor: str
-    reason: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Outcome:
-    line_id: int
-    status: str
-    needs_second: bool
+__all__ = [
+    "DECISIONS",
+    "DECISION_NAMES",
+    "OPEN",
+    "REASON_NAMES",
+    "SOURCES",
+    "SOURCE_NAMES",
+    "STATUS_NAMES",
+    "Decision",
+    "Outcome",
+    "ReviewItem",
+    "decide",
+    "flag",
+    "flaggable_lines",
+    "is_paid",
+    "review_item",
+    "review_queue",
+]
 
 
 def _items() -> sa.Select:
     return (
         sa.select(
-            Adjudication.id,
+            Adjudication.id.label("line_id"),
             Settlement.setl_id,
             Adjudication.person_id,
             Person.id_masked,
@@ -112,22 +103,46 @@ def review_queue(
     program_code: str | None = None,
     status: str | None = None,
     reason: str | None = None,
+    source: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[ReviewItem], int]:
-    """Open lines (largest amount first) and how many there are in all."""
+    """Open lines of both kinds (settlement and claim lines, ``source``; largest amount first) and
+    how many there are in all. Claim lines have the reason ``above_threshold`` or
+    ``documents_missing``."""
     statuses = (status,) if status else OPEN
-    where = [Adjudication.status.in_(statuses)]
-    if program_code:
-        where.append(Adjudication.program_code == program_code)
-    if reason:
-        where.append(Adjudication.review_reason == reason)
-    with db.session() as session:
-        total = session.scalar(sa.select(sa.func.count()).select_from(Adjudication).where(*where)) or 0
-        rows = session.execute(
+    parts: list[sa.Select] = []
+    if source in (None, "settlement"):
+        where = [Adjudication.status.in_(statuses)]
+        if program_code:
+            where.append(Adjudication.program_code == program_code)
+        if reason:
+            where.append(Adjudication.review_reason == reason)
+        parts.append(
             _items()
+            .add_columns(
+                constant("settlement").label("source"),
+                constant("").label("claim_no"),
+                constant("").label("claim_type"),
+                constant("").label("outcome"),
+            )
             .where(*where)
-            .order_by(Adjudication.amount_fen.desc(), Adjudication.id)
+        )
+    if source in (None, "claim"):
+        where = [ClaimResult.status.in_(statuses)]
+        if program_code:
+            where.append(ClaimResult.program_code == program_code)
+        if reason:
+            where.append(claim_review_reason() == reason)
+        parts.append(claim_items(*where))
+    if not parts:
+        return [], 0
+    union = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
+    with db.session() as session:
+        total = session.scalar(sa.select(sa.func.count()).select_from(union)) or 0
+        rows = session.execute(
+            sa.select(union)
+            .order_by(union.c.amount_fen.desc(), union.c.source.desc(), union.c.line_id)
             .limit(limit)
             .offset(offset)
         ).all()
@@ -163,84 +178,24 @@ def decide(
     four_eyes_above_fen: int,
 ) -> Outcome:
     """Record ``decision`` on an open line and move its status."""
-    if decision not in DECISIONS:
-        raise AnxinError(
-            f"审核决定须为 approve、reject 或 send_back：{decision!r}",
-            f"a decision is approve, reject or send_back: {decision!r}",
-            code="invalid_decision",
-        )
-    reason = reason.strip()
-    if decision != "approve" and not reason:
-        raise AnxinError(
-            "拒绝或退回须写明原因", "a rejection or a send-back needs a reason", code="reason_required"
-        )
-    _check_length(reason)
+    reason = checked_reason(decision, reason)
     item, decisions = review_item(db, line_id)
-    if item.status not in OPEN:
-        raise Conflict(
-            f"该结果行已处理（{STATUS_NAMES[item.status][0]}），不能再审核",
-            f"the line was already decided ({STATUS_NAMES[item.status][1]})",
-        )
-    status, needs_second = _next_status(item, decisions, decision, actor, four_eyes_above_fen)
-    with db.session() as session, session.begin():
-        changed = session.execute(
-            sa.update(Adjudication)
-            .where(Adjudication.id == line_id, Adjudication.status == item.status)
-            .values(status=status)
-        ).rowcount
-        if changed != 1:
-            raise Conflict(
-                "该结果行刚被他人处理，请刷新", "someone else has just decided this line; reload it"
-            )
-        session.add(
-            ReviewDecision(
-                adjudication_id=line_id, decision=decision, status_after=status, actor=actor, reason=reason
-            )
-        )
-        record(
-            session,
-            actor=actor,
-            action=f"review_{decision}",
-            entity="adjudication",
-            entity_id=line_id,
-            before={"status": item.status},
-            after={"status": status, "reason": reason},
-        )
+    require_open(item)
+    status, needs_second = next_status(item, decisions, decision, actor, four_eyes_above_fen)
+    apply_decision(
+        db,
+        line=Adjudication,
+        item=item,
+        status=status,
+        decision_row=ReviewDecision(
+            adjudication_id=line_id, decision=decision, status_after=status, actor=actor, reason=reason
+        ),
+        entity="adjudication",
+        decision=decision,
+        actor=actor,
+        reason=reason,
+    )
     return Outcome(line_id, status, needs_second)
-
-
-def _next_status(
-    item: ReviewItem, decisions: list[Decision], decision: str, actor: str, threshold: int
-) -> tuple[str, bool]:
-    if decision == "reject":
-        return "rejected", False
-    if decision == "send_back":
-        return "returned", False
-    if abs(item.amount_fen) <= threshold:
-        return "approved", False
-    if actor == item.run_actor:
-        raise AnxinError(
-            "四眼原则：发起理算的人不能审批本笔超额赔付",
-            "four eyes: the person who prepared this payout cannot approve it",
-            code="four_eyes",
-        )
-    if item.status != "second":
-        return "second", True
-    first = next((d.actor for d in reversed(decisions) if d.status_after == "second"), None)
-    if actor == first:
-        raise AnxinError(
-            "四眼原则：超额赔付须由另一人复核通过",
-            "four eyes: a second, different person must approve a payout above the threshold",
-            code="four_eyes",
-        )
-    return "approved", False
-
-
-def _check_length(reason: str) -> None:
-    if len(reason) > MAX_REASON:
-        raise AnxinError(
-            "原因不超过 400 个字符", "a reason has at most 400 characters", code="reason_too_long"
-        )
 
 
 def _paid(line_id: int | sa.ColumnElement[int]) -> sa.Exists:
@@ -275,7 +230,7 @@ def flag(db: Database, line_id: int, *, actor: str, reason: str) -> Outcome:
         raise AnxinError(
             "标记复核须写明原因", "flagging a line for review needs a reason", code="reason_required"
         )
-    _check_length(reason)
+    check_length(reason)
     item, _ = review_item(db, line_id)
     if is_paid(db, line_id):
         raise _already_paid()

@@ -1,12 +1,13 @@
 """Files uploaded through the web (the pages and the API alike): kept under the data folder,
 imported, listed, their problems shown and downloadable.
 
-An upload is checked first (the kind of file; a persons file needs a program and a year), then saved
+An upload is checked first (the kind of file; a persons file needs a program and a year, a claims
+file a group-cover program: 团体意外与健康 or 特定疾病), then saved
 as ``{data folder}/uploads/{date}-{random}/{safe name}``: only the last part of the name the browser
 sent is kept, with anything shaped like an ID number masked (``3701xxxxxxxxxx1234``) and the rest
 reduced to letters, digits and ``. _ - ( ) （ ）``, so neither a path nor a person's number reaches
 the disk or the import record. A file that is empty or larger than 512 MB is refused (and nothing of
-it kept). Then the persons or settlements import runs on it, all or nothing; a rejected file is an
+it kept). Then the persons, settlements or claims import runs on it, all or nothing; a rejected file is an
 outcome (the import's id, its status and how many problems), not an error.
 """
 
@@ -26,13 +27,14 @@ import sqlalchemy as sa
 from anxin.domain.errors import InvalidInput, NotFound
 from anxin.domain.identity import mask
 from anxin.services.error_report import problems_frame
-from anxin.services.imports import import_persons, import_settlements
+from anxin.services.imports import import_claims, import_persons, import_settlements
+from anxin.services.imports.claims import claims_program_kind
 from anxin.services.program_lookup import shipped_program
 from anxin.store.database import Database
 from anxin.store.schema import ImportBatch, ImportProblem
 from anxin.store.tabular import FORMATS
 
-KINDS = ("persons", "settlements")
+KINDS = ("persons", "settlements", "claims")
 MAX_BYTES = 512 * 1024 * 1024  # 512 MB
 _ID_LIKE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
 _UNSAFE = re.compile(r"[^\w.()（）\-]+")
@@ -81,14 +83,23 @@ class ProblemRow:
 
 
 def check_upload(kind: str, program_code: str | None, year: int | None) -> None:
-    """Refuse, before anything is saved, an unknown kind or a persons file without its program
-    (a shipped one) and year."""
+    """Refuse, before anything is saved, an unknown kind, a persons file without its program
+    (a shipped one) and year, or a claims file without its group-cover program."""
     if kind not in KINDS:
         raise InvalidInput(
-            "请选择文件类型：参保人员或结算记录",
-            "choose the kind: persons or settlements",
+            "请选择文件类型：参保人员、结算记录或理赔记录",
+            "choose the kind: persons, settlements or claims",
             code="unknown_kind",
         )
+    if kind == "claims":
+        if not program_code:
+            raise InvalidInput(
+                "导入理赔记录须选择方案（团体意外与健康或特定疾病）",
+                "a claims file needs its program (group accident or specified disease)",
+                code="program_required",
+            )
+        shipped_program(program_code, field=True)
+        claims_program_kind(program_code)
     if kind == "persons":
         if not program_code or year is None:
             raise InvalidInput(
@@ -169,6 +180,9 @@ def upload(
             summary = import_persons(
                 db, path, program_code=program_code, year=year, funder=funder, premium=premium, actor=actor
             )
+        elif kind == "claims":
+            assert program_code
+            summary = import_claims(db, path, program_code=program_code, actor=actor)
         else:
             summary = import_settlements(db, path, actor=actor)
     except Exception as error:

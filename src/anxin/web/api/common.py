@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from anxin.domain.money import format_yuan
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 MAX_LIMIT = 200
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 10**9
@@ -88,3 +90,17 @@ Lang = Annotated[str, Query(pattern="^(zh|en)$", description="zh 中文 | en Eng
 def yuan(fen: int | None) -> str | None:
     """Fen as exact yuan text without separators (``123456`` → ``"1234.56"``)."""
     return None if fen is None else format_yuan(fen, grouping=False)
+
+
+def download(content: bytes, name: str) -> Response:
+    """A file to save (``Content-Disposition: attachment``), typed by ``name``'s suffix: ``.xlsx``
+    or ``.csv`` (UTF-8). ``name`` is built by the caller from codes and numbers only."""
+    media_type = XLSX if name.endswith(".xlsx") else CSV
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def download_responses(description: str, *media_types: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a download endpoint (XLSX unless ``media_types`` are given)."""
+    return {200: {"content": {m: {} for m in media_types or (XLSX,)}, "description": description}}

@@ -1,4 +1,4 @@
-"""Imports of persons and settlements files: upload, list, one import, its problems and the error
+"""Imports of persons, settlements and claims files (团体意外与健康 / 特定疾病, with their program): upload, list, one import, its problems and the error
 report as XLSX or CSV.
 
 An upload is validated whole and imported all or nothing. A file with problems is not an error of
@@ -19,12 +19,21 @@ from pydantic import BaseModel
 from anxin.domain.access import Permission as P
 from anxin.services import uploads
 from anxin.services.users import Staff
-from anxin.web.api.common import ERRORS, PROGRAM_CODE, IdPath, Page, PageParams
+from anxin.web.api.common import (
+    CSV,
+    ERRORS,
+    PROGRAM_CODE,
+    IdPath,
+    Page,
+    PageParams,
+    download,
+    download_responses,
+)
 from anxin.web.security import database, require
 
 router = APIRouter(prefix="/imports", tags=["imports 导入"], responses=ERRORS)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Kind = Literal["persons", "settlements", "claims"]
 
 
 class UploadOut(BaseModel):
@@ -74,9 +83,14 @@ def upload(
     response: Response,
     staff: Annotated[Staff, require(P.IMPORTS_UPLOAD)],
     file: Annotated[UploadFile, File(description="CSV、XLSX 或 Parquet / CSV, XLSX or Parquet")],
-    kind: Annotated[Literal["persons", "settlements"], Form()],
+    kind: Annotated[Kind, Form()],
     program: Annotated[
-        str | None, Form(pattern=PROGRAM_CODE, description="参保人导入须填 / for persons")
+        str | None,
+        Form(
+            pattern=PROGRAM_CODE,
+            description="参保人、理赔导入须填（理赔：团体意外与健康或特定疾病方案）/ for persons and claims "
+            "(claims: a group accident or specified-disease program)",
+        ),
     ] = None,
     year: Annotated[int | None, Form(ge=1990, le=2100, description="参保人导入须填 / for persons")] = None,
 ) -> UploadOut:
@@ -102,7 +116,7 @@ def list_imports(
     request: Request,
     staff: Annotated[Staff, require(P.IMPORTS_READ)],
     paging: PageParams,
-    kind: Annotated[Literal["persons", "settlements"] | None, Query()] = None,
+    kind: Annotated[Kind | None, Query()] = None,
     status: Annotated[Literal["completed", "rejected"] | None, Query()] = None,
 ) -> Page[ImportOut]:
     """最新的在前 / newest first."""
@@ -135,33 +149,27 @@ def problems(
     return paging.page([ProblemOut(**vars(r)) for r in rows], total)
 
 
-def _download(content: bytes, media_type: str, name: str) -> Response:
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
-
-
 @router.get(
     "/{import_id}/problems.xlsx",
     response_class=Response,
-    responses={200: {"content": {XLSX: {}}, "description": "错误报告 / the error report"}},
+    responses=download_responses("错误报告 / the error report"),
     summary="错误报告（Excel）/ the error report as XLSX",
 )
 def problems_xlsx(
     import_id: IdPath, request: Request, staff: Annotated[Staff, require(P.IMPORTS_READ)]
 ) -> Response:
     content = uploads.problems_file(database(request), import_id, "xlsx")
-    return _download(content, XLSX, f"import-{import_id}-problems.xlsx")
+    return download(content, f"import-{import_id}-problems.xlsx")
 
 
 @router.get(
     "/{import_id}/problems.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "错误报告 / the error report"}},
+    responses=download_responses("错误报告 / the error report", CSV),
     summary="错误报告（CSV）/ the error report as CSV",
 )
 def problems_csv(
     import_id: IdPath, request: Request, staff: Annotated[Staff, require(P.IMPORTS_READ)]
 ) -> Response:
     content = uploads.problems_file(database(request), import_id, "csv")
-    return _download(content, "text/csv; charset=utf-8", f"import-{import_id}-problems.csv")
+    return download(content, f"import-{import_id}-problems.csv")

@@ -20,12 +20,19 @@ from anxin.services.payments import BatchSummary, pay
 from anxin.services.program_lookup import shipped_program
 from anxin.services.reconciliation import reconcile
 from anxin.services.users import Staff
-from anxin.web.api.common import ERRORS, PROGRAM_CODE, IdPath, Page, PageParams, yuan
+from anxin.web.api.common import (
+    ERRORS,
+    PROGRAM_CODE,
+    IdPath,
+    Page,
+    PageParams,
+    download,
+    download_responses,
+    yuan,
+)
 from anxin.web.security import database, require
 
 router = APIRouter(prefix="/payments", tags=["payments 支付"], responses=ERRORS)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class BatchOut(BaseModel):
@@ -164,7 +171,7 @@ def batches(
 @router.get(
     "/batches/{batch_id}.xlsx",
     response_class=Response,
-    responses={200: {"content": {XLSX: {}}, "description": "支付批次 / the batch workbook"}},
+    responses=download_responses("支付批次 / the batch workbook"),
     summary="导出支付批次（Excel）/ a batch as XLSX",
 )
 def batch_xlsx(
@@ -174,11 +181,7 @@ def batch_xlsx(
     导出记入审计。The sheet 批次: the batch and its totals (exact to the fen); 支付明细: every payment
     (ID masked, amounts as exact two-place yuan). The export is audited."""
     content = records.batch_workbook(database(request), batch_id, actor=staff.username)
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="payment-batch-{batch_id}.xlsx"'},
-    )
+    return download(content, f"payment-batch-{batch_id}.xlsx")
 
 
 @router.get("/batches/{batch_id}", response_model=BatchDetailOut, summary="支付批次详情 / one batch")

@@ -1,5 +1,9 @@
 """The program year's report: every figure, the shares by city, hospital tier and vulnerable status,
-and the Chinese summary; or the same as an Excel workbook (each export is audited)."""
+and the Chinese summary; or the same as an Excel workbook (each export is audited).
+
+A group-cover program (团体意外与健康, 特定疾病) has its claims year under
+``/reports/claims/{program}/{year}`` (claims, claimants, paid, by claim type and by city) and
+``….xlsx``; the settlement report of such a program answers 422 ``wrong_program_kind``, naming it."""
 
 from __future__ import annotations
 
@@ -9,16 +13,18 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from anxin.domain.access import Permission as P
+from anxin.domain.errors import InvalidInput
+from anxin.services.claims_reports import ClaimShare, ClaimsYearReport, claims_summary_zh, claims_year_report
+from anxin.services.imports.claims import claims_program_kind
+from anxin.services.payments import pays_claims
 from anxin.services.program_lookup import shipped_program
 from anxin.services.report_download import report_workbook
 from anxin.services.reports import ProgramYearReport, Share, program_year_report, summary_zh
 from anxin.services.users import Staff
-from anxin.web.api.common import ERRORS, ProgramPath, Year, yuan
+from anxin.web.api.common import ERRORS, ProgramPath, Year, download, download_responses, yuan
 from anxin.web.security import database, require
 
 router = APIRouter(prefix="/reports", tags=["reports 报表"], responses=ERRORS)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ShareOut(BaseModel):
@@ -68,15 +74,99 @@ def _share(share: Share) -> ShareOut:
     )
 
 
+class ClaimShareOut(BaseModel):
+    key: str
+    label: str
+    claims: int
+    paid_claims: int
+    paid_fen: int
+    paid_yuan: str
+    paid_share_bp: int = Field(description="赔付金额占比（万分之）/ share of the paid amount, basis points")
+
+
+class ClaimsReportOut(BaseModel):
+    program_code: str
+    program_name: str
+    year: int = Field(description="保单年度 / policy year")
+    insured: int = Field(description="参保人数 / persons enrolled")
+    claimants: int = Field(description="赔付人数 / persons paid")
+    claims: int = Field(description="理赔件数 / claims with a result")
+    paid_claims: int
+    rejected_claims: int
+    paid_fen: int
+    paid_yuan: str
+    average_per_claimant_fen: int
+    average_per_claimant_yuan: str
+    review_lines: int = Field(description="待复核明细 / lines waiting for a person")
+    review_fen: int
+    review_yuan: str
+    by_type: list[ClaimShareOut]
+    by_city: list[ClaimShareOut]
+    summary_zh: str = Field(description="年度摘要（中文）/ the year in one paragraph, in Chinese")
+
+
 def _report(request: Request, program: str, year: int) -> ProgramYearReport:
     shipped_program(program)
+    if pays_claims(program):
+        raise InvalidInput(
+            f"{program} 是团体理赔方案，请使用 /reports/claims/{program}/{year}",
+            f"{program} is a group-cover claims program; use /reports/claims/{program}/{year}",
+            code="wrong_program_kind",
+        )
     return program_year_report(database(request), program, year)
+
+
+def _claims_report(request: Request, program: str, year: int) -> ClaimsYearReport:
+    shipped_program(program)
+    claims_program_kind(program)
+    return claims_year_report(database(request), program, year)
+
+
+def _claim_share(share: ClaimShare) -> ClaimShareOut:
+    return ClaimShareOut(**vars(share), paid_yuan=yuan(share.paid_fen) or "")
+
+
+@router.get(
+    "/claims/{program}/{year}.xlsx",
+    response_class=Response,
+    responses=download_responses("团体理赔年度报表 / the claims report workbook"),
+    summary="导出团体理赔年度报表（Excel）/ a claims year as XLSX",
+)
+def claims_report_xlsx(
+    program: ProgramPath, year: Year, request: Request, staff: Annotated[Staff, require(P.REPORTS_READ)]
+) -> Response:
+    """总览、理赔类型、地市三张表；导出记入审计。Three sheets; the export is audited."""
+    found = _claims_report(request, program, year)
+    return download(report_workbook(database(request), found, actor=staff.username), f"{program}-{year}.xlsx")
+
+
+@router.get(
+    "/claims/{program}/{year}",
+    response_model=ClaimsReportOut,
+    summary="团体理赔年度报表 / a group-cover program's claims year",
+)
+def claims_report(
+    program: ProgramPath, year: Year, request: Request, staff: Annotated[Staff, require(P.REPORTS_READ)]
+) -> ClaimsReportOut:
+    """团体意外与健康、特定疾病方案的保单年度；非团体方案返回 422，代码 wrong_program_kind。
+    A group accident or specified-disease program's policy year; another kind answers 422
+    wrong_program_kind."""
+    found = _claims_report(request, program, year)
+    return ClaimsReportOut(
+        **{k: v for k, v in vars(found).items() if k not in ("by_type", "by_city")},
+        paid_yuan=yuan(found.paid_fen) or "",
+        average_per_claimant_yuan=yuan(found.average_per_claimant_fen) or "",
+        review_yuan=yuan(found.review_fen) or "",
+        by_type=[_claim_share(s) for s in found.by_type],
+        by_city=[_claim_share(s) for s in found.by_city],
+        summary_zh=claims_summary_zh(found),
+    )
 
 
 @router.get(
     "/{program}/{year}.xlsx",
     response_class=Response,
-    responses={200: {"content": {XLSX: {}}, "description": "年度报表 / the report workbook"}},
+    responses=download_responses("年度报表 / the report workbook"),
     summary="导出年度报表（Excel）/ the report as XLSX",
 )
 def report_xlsx(
@@ -84,11 +174,7 @@ def report_xlsx(
 ) -> Response:
     """总览、地市、医院等级、人员类别四张表；导出记入审计。Four sheets; the export is audited."""
     content = report_workbook(database(request), _report(request, program, year), actor=staff.username)
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{program}-{year}.xlsx"'},
-    )
+    return download(content, f"{program}-{year}.xlsx")
 
 
 @router.get("/{program}/{year}", response_model=ReportOut, summary="年度报表 / the program year's report")

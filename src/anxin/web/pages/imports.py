@@ -1,4 +1,5 @@
-"""Imports: the list of files that came in, uploading a persons or settlements file (saved under the
+"""Imports: the list of files that came in, uploading a persons, settlements or claims file (a claims
+file names its group-cover program; saved under the
 data folder's ``uploads/``), one import's problems in the browser and as an Excel file."""
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from anxin.web.templating import render
 
 router = APIRouter()
 
-KINDS = {"persons": ("参保人员", "persons"), "settlements": ("结算记录", "settlements")}
+KINDS = {
+    "persons": ("参保人员", "persons"),
+    "settlements": ("结算记录", "settlements"),
+    "claims": ("理赔记录（团体保障）", "claims (group covers)"),
+}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

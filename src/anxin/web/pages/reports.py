@@ -1,10 +1,9 @@
 """Reports: the program year's figures as tables (overview, by city, by hospital tier, by vulnerable
-status) and their export to Excel (audited)."""
+status) and their export to Excel (audited). A group-cover program (团体意外与健康, 特定疾病) shows
+its claims year instead: claims, claimants, paid, by claim type and by city, exported likewise."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -12,9 +11,12 @@ from fastapi.responses import Response
 
 from anxin.domain.access import Permission
 from anxin.domain.errors import NotFound
+from anxin.services.claims_reports import ClaimsYearReport, claims_summary_zh, claims_year_report
 from anxin.services.dashboard import default_program_year, program_years
-from anxin.services.report_export import export_report, overview_rows
-from anxin.services.reports import program_year_report, summary_zh
+from anxin.services.payments import pays_claims
+from anxin.services.report_download import report_workbook
+from anxin.services.report_export import claims_overview_rows, overview_rows
+from anxin.services.reports import ProgramYearReport, program_year_report, summary_zh
 from anxin.services.users import Staff
 from anxin.web.pages.common import program_names, share_label, valid_code
 from anxin.web.pages.imports import XLSX
@@ -44,11 +46,18 @@ def reports(
             return render(request, "reports.html", {"report": None})
         program, year = default.program_code, default.year
     _checked(program, year)
-    report = program_year_report(db, program, year)
+    report: ProgramYearReport | ClaimsYearReport
+    if pays_claims(program):
+        report = claims_year_report(db, program, year)
+        summary, overview = claims_summary_zh(report), claims_overview_rows(report, grouping=True)
+    else:
+        report = program_year_report(db, program, year)
+        summary, overview = summary_zh(report), overview_rows(report, grouping=True)
     context = {
         "report": report,
-        "summary": summary_zh(report),
-        "overview": overview_rows(report, grouping=True)[2:-1],  # program and year are the heading
+        "claims": isinstance(report, ClaimsYearReport),
+        "summary": summary,
+        "overview": overview[2:-1],  # program and year are the heading, the summary is shown apart
         "programs": sorted({k.program_code for k in known} | {program}),
         "years": sorted({k.year for k in known} | {year}, reverse=True),
         "program_names": program_names({k.program_code for k in known} | {program}),
@@ -64,11 +73,10 @@ def export(
     """The report as an Excel workbook, a sheet per table; the export is written to the audit trail."""
     _checked(program, year)
     db = database(request)
-    report = program_year_report(db, program, year)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{program}-{year}.xlsx"
-        export_report(report, path, db=db, actor=staff.username)
-        data = path.read_bytes()
+    if pays_claims(program):
+        data = report_workbook(db, claims_year_report(db, program, year), actor=staff.username)
+    else:
+        data = report_workbook(db, program_year_report(db, program, year), actor=staff.username)
     return Response(
         data,
         media_type=XLSX,

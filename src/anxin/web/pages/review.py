@@ -1,6 +1,8 @@
 """The review queue and the decision on one line: approve, reject or send back, with four eyes for
 lines above the threshold (two approvals by two different people); and flagging an approved line
-that is not paid yet for review, with a reason."""
+that is not paid yet for review, with a reason. The queue holds settlement lines and the claim
+lines of group covers alike; a claim line opens at ``/review/claims/{id}`` (the claim, the documents
+received, the explanation) and is decided with the same rules."""
 
 from __future__ import annotations
 
@@ -11,11 +13,15 @@ from fastapi.responses import Response
 
 from anxin.domain.access import Permission
 from anxin.domain.errors import AnxinError
+from anxin.services.claim_review import OUTCOME_NAMES, claim_explanation, claim_review_item, decide_claim
+from anxin.services.claims_reports import type_label
 from anxin.services.dashboard import program_years
 from anxin.services.review import (
     DECISION_NAMES,
     OPEN,
     REASON_NAMES,
+    SOURCE_NAMES,
+    SOURCES,
     STATUS_NAMES,
     decide,
     flag,
@@ -41,9 +47,11 @@ def queue(
     program: str = "",
     status: str = "",
     reason: str = "",
+    source: str = "",
     page: int = 1,
 ) -> Response:
     db = database(request)
+    source = source if source in SOURCES else ""
     status = status if status in OPEN else ""
     reason = reason if reason in REASON_NAMES and reason else ""
     program = program[:64]
@@ -53,6 +61,7 @@ def queue(
         program_code=program or None,
         status=status or None,
         reason=reason or None,
+        source=source or None,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -61,7 +70,10 @@ def queue(
         "total": total,
         "page": clamp_page(page, total),
         "page_count": pages(total),
-        "filters": {"program": program, "status": status, "reason": reason},
+        "filters": {"program": program, "status": status, "reason": reason, "source": source},
+        "sources": SOURCE_NAMES,
+        "outcome_names": OUTCOME_NAMES,
+        "type_label": type_label,
         "programs": sorted({k.program_code for k in program_years(db)}),
         "open_statuses": OPEN,
         "reasons": [key for key in REASON_NAMES if key],
@@ -92,6 +104,7 @@ def _line_page(request: Request, line_id: int, status_code: int = 200, **extra: 
         "first_approval": first if item.status == "second" else None,
         "flaggable": item.status == "approved" and not is_paid(db, line_id),
         "decision_names": DECISION_NAMES,
+        "decide_url": f"/review/{line_id}/decide",
         **extra,
     }
     return render(request, "review_line.html", context, status_code=status_code)
@@ -153,4 +166,71 @@ def flag_line(
         )
     return after_change(
         request, f"/review/{line_id}?flagged=1", lambda: _line_page(request, line_id, flagged=True)
+    )
+
+
+def _claim_page(request: Request, line_id: int, status_code: int = 200, **extra: Any) -> Response:
+    db = database(request)
+    item, decisions, facts = claim_review_item(db, line_id)
+    threshold = db.settings.four_eyes_above_fen
+    lines: list[str] = []
+    explanation_error = None
+    try:
+        lines = claim_explanation(shipped(item.program_code), item, facts, language(request))
+    except (AnxinError, KeyError, ValueError) as error:  # a stored explanation that no longer reads
+        explanation_error = error if isinstance(error, AnxinError) else None
+    first = next((d for d in reversed(decisions) if d.status_after == "second"), None)
+    context = {
+        "item": item,
+        "claim": facts,
+        "claim_type_label": type_label(facts.claim_type),
+        "outcome": OUTCOME_NAMES.get(item.outcome, (item.outcome, item.outcome)),
+        "decisions": decisions,
+        "lines": lines,
+        "explanation_error": explanation_error,
+        "is_open": item.status in OPEN,
+        "needs_two": abs(item.amount_fen) > threshold,
+        "four_eyes_above_fen": threshold,
+        "first_approval": first if item.status == "second" else None,
+        "decision_names": DECISION_NAMES,
+        "decide_url": f"/review/claims/{line_id}/decide",
+        **extra,
+    }
+    return render(request, "review_claim.html", context, status_code=status_code)
+
+
+@router.get("/review/claims/{line_id}")
+def claim_line(
+    request: Request,
+    line_id: int,
+    staff: Annotated[Staff, require(Permission.REVIEW_READ)],
+    decided: str = "",
+) -> Response:
+    return _claim_page(request, line_id, decided=decided if decided in STATUS_NAMES else "")
+
+
+@router.post("/review/claims/{line_id}/decide")
+def decide_claim_line(
+    request: Request,
+    line_id: int,
+    staff: Annotated[Staff, require(Permission.REVIEW_DECIDE)],
+    decision: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    db = database(request)
+    try:
+        outcome = decide_claim(
+            db,
+            line_id,
+            decision,
+            actor=staff.username,
+            reason=reason,
+            four_eyes_above_fen=db.settings.four_eyes_above_fen,
+        )
+    except AnxinError as error:
+        return _claim_page(request, line_id, status_code=status_of(error), error=error, reason=reason)
+    return after_change(
+        request,
+        f"/review/claims/{line_id}?decided={outcome.status}",
+        lambda: _claim_page(request, line_id, decided=outcome.status),
     )
