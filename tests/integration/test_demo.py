@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from anxin.cli import app
 from anxin.store.config import load_settings
 from anxin.store.database import open_database
-from anxin.store.schema import Adjudication, Payment, Person
+from anxin.store.schema import Adjudication, CareBillResult, ClaimResult, Payment, PaymentBatch, Person
 
 runner = CliRunner()
 
@@ -24,14 +24,44 @@ def test_demo_runs_a_program_year_on_the_embedded_database(tmp_path, monkeypatch
     assert "2023年度，泰安市城乡居民大病保险参保3000人" in text
     assert "按城市 / by city" in text and "按医院等级 / by hospital tier" in text
     assert "本次大病保险赔付" in text  # the largest payout, explained
+    # one program of every other kind, run on the same residents, each summarized in Chinese
+    assert "其他项目 / the other programs" in text
+    for summary in (
+        "2023年度，泰安市扶贫特惠保险（医疗补充保险）参保",
+        "2023年12月，山东省某市城乡居民长期护理保险",
+        "2023年度，青岛市60周岁以上老年人意外伤害保险（银龄安康）参保",
+        "2023年度，国寿团体女性安康保险（黑龙江省总工会）参保",
+        "2020年度，中国人寿捐赠武汉抗疫医护人员保险保障（意外部分）参保",
+    ):
+        assert summary in text, text
     assert (tmp_path / "data" / "anxin.db").exists() and (tmp_path / "data" / "secret.key").exists()
     db = open_database(load_settings())
     with db.engine.connect() as c:
         persons = c.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one()
         paid = c.execute(sa.select(sa.func.count()).select_from(Payment)).scalar_one()
         lines = c.execute(sa.select(sa.func.count()).select_from(Adjudication)).scalar_one()
+        paid_by_program = dict(
+            c.execute(
+                sa.select(PaymentBatch.program_code, sa.func.sum(PaymentBatch.total_fen)).group_by(
+                    PaymentBatch.program_code
+                )
+            ).all()
+        )
+        claims = c.execute(sa.select(sa.func.count()).select_from(ClaimResult)).scalar_one()
+        care = c.execute(sa.select(sa.func.count()).select_from(CareBillResult)).scalar_one()
     db.dispose()
     assert persons == 3000 and paid > 0 and lines > 3000
+    assert claims > 0 and care > 0
+    # every program paid something: critical illness, supplementary, care, the group covers
+    assert set(paid_by_program) == {
+        "taian-ci",
+        "taian-tehui-supplementary",
+        "shandong-city-ltc-resident",
+        "qingdao-elderly-ga",
+        "heilongjiang-union-women-sd",
+        "wuhan-frontline-donated-ga",
+    }, paid_by_program
+    assert all(total > 0 for total in paid_by_program.values())
     again = runner.invoke(app, ["demo", "--persons", "3000", "--dir", str(tmp_path / "files")])
     assert again.exit_code == 0, again.output
     assert "此前已导入" in again.output and "无新增 / nothing new" in again.output

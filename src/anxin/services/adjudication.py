@@ -63,6 +63,8 @@ def adjudicate(
             if mode == "incremental"
             else data.all_person_ids(connection)
         )
+        if program.kind is ProgramKind.SUPPLEMENTARY_MEDICAL:
+            persons = supplementary.enrolled_only(connection, program, persons)
     totals = {
         "lines": 0,
         "payout": 0,

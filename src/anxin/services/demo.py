@@ -1,4 +1,5 @@
-"""``anxin demo``: a synthetic province through a whole program year on the database, summarized.
+"""``anxin demo``: a synthetic province through a whole program year on the database, summarized;
+then one program of every other kind on the same residents (:mod:`.demo_programs`).
 
 The province's settlement file also carries the bureau's own critical-illness figure
 (``hifmi_pay``), simulated as our payout with a small share deliberately off, so the demo shows
@@ -20,6 +21,7 @@ from anxin.domain.money import format_ratio, format_yuan
 from anxin.domain.programs import Program
 from anxin.services.adjudication import adjudicate
 from anxin.services.calculate import adjudicate as compute_file
+from anxin.services.demo_programs import ProgramOutcome, run_other_programs
 from anxin.services.imports import import_persons, import_settlements
 from anxin.services.payments import pay
 from anxin.services.reconciliation import reconcile
@@ -121,7 +123,8 @@ def run_demo(
                 actor="demo",
                 progress=bar("理算 / adjudicating (persons)"),
             )
-        batch = pay(db, chosen.code, payee="fund", actor="demo")
+            batch = pay(db, chosen.code, payee="fund", actor="demo")
+            others = run_other_programs(db, paths["persons"], workdir, chosen, year, seed=seed, bar=bar)
         report = program_year_report(db, chosen.code, year)
         reconciliation = reconcile(db, chosen.code, year)
         largest = _largest_payout(db, chosen.code, year)
@@ -129,7 +132,8 @@ def run_demo(
         ensure_demo_users(db)
     finally:
         db.dispose()
-    return _report(chosen, year, people, claims, run, batch, report, reconciliation, explanation, db)
+    parts = _report(chosen, year, people, claims, run, batch, report, reconciliation, explanation, db)
+    return Group(*parts, *_other_programs(others))
 
 
 def _say(console: Console | None, text: str) -> None:
@@ -148,7 +152,9 @@ def _largest_payout(db, program_code: str, year: int) -> str | None:  # type: ig
         ).scalar()
 
 
-def _report(program, year, people, claims, run, batch, report, reconciliation, explanation, db) -> Group:  # type: ignore[no-untyped-def]
+def _report(
+    program, year, people, claims, run, batch, report, reconciliation, explanation, db
+) -> list[object]:  # type: ignore[no-untyped-def]
     steps = Table("步骤 Step", "结果 Result", title=f"{program.name_zh} {year} 年度演示 / demo")
     steps.add_row("数据库 database", db.engine.url.render_as_string(hide_password=True))
     steps.add_row("导入参保人 persons imported", _imported(people))
@@ -190,7 +196,31 @@ def _report(program, year, people, claims, run, batch, report, reconciliation, e
     parts: list[object] = [summary_zh(report), steps, figures, *breakdowns]
     if explanation is not None:
         parts += ["最大一笔赔付的解释 / the largest payout, explained:", *explanation.lines_zh()]
-    return Group(*parts)  # type: ignore[arg-type]
+    return parts
+
+
+def _other_programs(outcomes: list[ProgramOutcome]) -> list[object]:
+    """One row per program of the other kinds, then each one's summary in Chinese."""
+    table = Table(title="其他项目 / the other programs")
+    for heading in (
+        "项目 Program",
+        "类型 Kind",
+        "年度 Year",
+        "参保 Enrolled",
+        "新结果行 Lines",
+        "支付 Paid (元)",
+    ):
+        table.add_column(heading, overflow="fold")
+    for o in outcomes:
+        table.add_row(
+            o.code,
+            o.kind.label_zh,
+            str(o.year),
+            f"{o.enrolled:,}",
+            f"{o.run.lines:,}",
+            format_yuan(o.batch.total_fen) if o.batch.batch_id else "无新增 / nothing new",
+        )
+    return [table, *(o.summary_zh for o in outcomes)]
 
 
 def _shares(title: str, heading: str, shares) -> Table:  # type: ignore[no-untyped-def]

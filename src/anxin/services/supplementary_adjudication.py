@@ -25,7 +25,7 @@ from anxin.engine.supplementary_medical import evaluate_supplementary
 from anxin.services import adjudication_data as data
 from anxin.store.database import Database
 from anxin.store.program_files import resolve_program
-from anxin.store.schema import Adjudication, AdjudicationRun, Settlement
+from anxin.store.schema import Adjudication, AdjudicationRun, Enrollment, Settlement
 
 NOT_REGISTERED = "not_registered"
 NOT_ENROLLED = "not_enrolled"
@@ -60,6 +60,18 @@ def require_critical_illness_run(connection: Connection, program: Program, year:
     missing = rows.join(enrolled, on=["person_key", "program_year"], how="semi").sort("row_id")
     if missing.height:
         raise critical_illness_not_run(program.after, missing["settlement_id"].to_list(), missing.height)
+
+
+def enrolled_only(connection: Connection, program: Program, persons: list[int]) -> list[int]:
+    """Of ``persons``, those ever enrolled in ``program``. A supplementary program covers a small
+    registered part of the population: the rest get no line at all (not one refusal per settlement
+    of the province). An enrolment recorded after a run reaches earlier settlements with ``--full``."""
+    enrolled = set(
+        connection.execute(
+            sa.select(Enrollment.person_id).where(Enrollment.program_code == program.code).distinct()
+        ).scalars()
+    )
+    return [person for person in persons if person in enrolled]
 
 
 def ci_changed_person_ids(connection: Connection, program: Program) -> list[int]:
