@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from anxin.cli import app
+from anxin.services.overview import program_overview
 from anxin.store.config import load_settings
 from anxin.store.database import open_database
 from anxin.store.schema import Adjudication, CareBillResult, ClaimResult, Payment, PaymentBatch, Person
@@ -49,6 +50,7 @@ def test_demo_runs_a_program_year_on_the_embedded_database(tmp_path, monkeypatch
         )
         claims = c.execute(sa.select(sa.func.count()).select_from(ClaimResult)).scalar_one()
         care = c.execute(sa.select(sa.func.count()).select_from(CareBillResult)).scalar_one()
+    overview = {row.program_code: row for row in program_overview(db)}  # the dashboard's first table
     db.dispose()
     assert persons == 3000 and paid > 0 and lines > 3000
     assert claims > 0 and care > 0
@@ -62,6 +64,8 @@ def test_demo_runs_a_program_year_on_the_embedded_database(tmp_path, monkeypatch
         "wuhan-frontline-donated-ga",
     }, paid_by_program
     assert all(total > 0 for total in paid_by_program.values())
+    assert set(overview) == set(paid_by_program)
+    assert all(row.paid_fen == paid_by_program[code] for code, row in overview.items())
     again = runner.invoke(app, ["demo", "--persons", "3000", "--dir", str(tmp_path / "files")])
     assert again.exit_code == 0, again.output
     assert "此前已导入" in again.output and "无新增 / nothing new" in again.output

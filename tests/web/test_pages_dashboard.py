@@ -83,3 +83,12 @@ def test_charts_escape_labels_and_name_every_value():
     empty = column_chart("每月", [])
     assert "无数据" in empty
     assert [nice_ceiling(v) for v in (0, 7, 12, 230, 2600, 100)] == [1, 10, 20, 250, 5000, 100]
+
+
+def test_dashboard_lists_every_program_year(app):
+    """The first table: each program year with its insured, judged, due and paid, linked to its page."""
+    html = sign_in(app, "manager").get("/dashboard").text
+    table = html.split('id="overview"', 1)[1].split("</section>", 1)[0]
+    assert "全部项目" in html and f"<code>{PROGRAM}</code>" in table
+    assert f'href="/dashboard?program={PROGRAM}&amp;year={YEAR}"' in table
+    assert "大病保险" in table and "2,000" in table  # the kind, and the insured persons

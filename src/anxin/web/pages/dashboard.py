@@ -1,4 +1,5 @@
-"""The dashboard: one program year at a glance — figures, monthly payouts, shares, the summary."""
+"""The dashboard: every program year in one table, then one program year at a glance — figures,
+monthly payouts, shares, the summary."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.responses import Response
 from anxin.domain.access import Permission
 from anxin.domain.money import format_yuan, format_yuan_cn
 from anxin.services.dashboard import MonthTotal, default_program_year, monthly_payouts, program_years
+from anxin.services.overview import program_overview
 from anxin.services.reports import ProgramYearReport, Share, program_year_report, summary_zh
 from anxin.services.users import Staff
 from anxin.web.charts import Item, bar_chart, column_chart
@@ -31,12 +33,13 @@ def dashboard(
     db = database(request)
     known = program_years(db)
     chosen = default_program_year(db)
+    overview = program_overview(db)
     if program and valid_code(program) and year is not None:
         chosen_code, chosen_year = program, year
     elif chosen is not None:
         chosen_code, chosen_year = chosen.program_code, chosen.year
     else:
-        return render(request, "dashboard.html", {"report": None, "known": known})
+        return render(request, "dashboard.html", {"report": None, "known": known, "overview": overview})
     report = program_year_report(db, chosen_code, chosen_year)
     months = monthly_payouts(db, chosen_code, chosen_year)
     lang = language(request)
@@ -51,6 +54,7 @@ def dashboard(
             "years": sorted({k.year for k in known} | {chosen_year}, reverse=True),
             "program_names": program_names({k.program_code for k in known} | {chosen_code}),
             "charts": charts(report, months, lang),
+            "overview": overview,
         },
     )
 
