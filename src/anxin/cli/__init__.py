@@ -13,6 +13,7 @@ from anxin.cli import (
     payments_cli,
     programs_cli,
     reports_cli,
+    servicing_cli,
     web_cli,
 )
 
@@ -29,6 +30,7 @@ app.add_typer(imports_cli.app, name="import")
 app.command("adjudicate")(adjudicate_cli.adjudicate)
 app.add_typer(claims_cli.app, name="claims")
 app.add_typer(care_cli.app, name="care")
+app.add_typer(servicing_cli.app, name="servicing")
 app.add_typer(payments_cli.app, name="pay")
 app.add_typer(reports_cli.app, name="report")
 reports_cli.app.command("care")(care_cli.report)

@@ -180,6 +180,32 @@ def providers(file: FileArgument, errors_report: ErrorsOption = None, actor: Act
     _run(lambda db, progress: import_providers(db, file, actor=who, progress=progress), errors_report)
 
 
+@app.command()
+def policies(file: FileArgument, errors_report: ErrorsOption = None, actor: ActorOption = None) -> None:
+    """导入个人寿险保单（须先导入投保人和被保险人）/ import life policies (persons first).
+
+    必需列：保单号，产品代码，投保人编号或投保人证件号码，行政区划，基本保险金额，生效日期；可选：被保险人编号或
+    证件号码（默认为投保人）、业务员代码、回执签收日期、自动垫交（是/否）、保单状态及其日期、已交期数、借款本金等。
+    """
+    from anxin.services.imports import import_policies
+
+    who = _actor(actor)
+    _run(lambda db, progress: import_policies(db, file, actor=who, progress=progress), errors_report)
+
+
+@app.command()
+def beneficiaries(file: FileArgument, errors_report: ErrorsOption = None, actor: ActorOption = None) -> None:
+    """导入保单受益人（须先导入保单）/ import the beneficiaries of stored life policies.
+
+    必需列：保单号，受益比例（如 50%）；受益人编号、受益人证件号码或受益人姓名；可选：受益顺序（默认 1）。
+    同一保单同一顺序的受益比例合计须为 100%。
+    """
+    from anxin.services.imports import import_beneficiaries
+
+    who = _actor(actor)
+    _run(lambda db, progress: import_beneficiaries(db, file, actor=who, progress=progress), errors_report)
+
+
 @app.command("care-bills")
 def care_bills(
     file: FileArgument,

@@ -6,12 +6,17 @@ Policies are issued over the twelve years before ``as_of``, premiums paid to dat
 paying (in grace, or suspended when the grace is long past), about 8 % carry a loan of up to the
 permitted amount, 40 % opted in to automatic premium loans. Regions mix Henan (``41``, the shipped
 relief campaign's province) with other provinces. The same arguments always give the same book.
+
+``write_policies_file(policies, loans, persons, path)`` writes such a book as the policies file an
+office imports (Chinese headers, amounts in yuan), its policyholders and insured drawn from the
+given persons (personnel numbers of the synthetic province's residents).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -20,6 +25,7 @@ from anxin.domain.life.policy import PolicyStatus
 from anxin.domain.life.products import LifeProduct
 from anxin.engine import servicing_terms as t
 from anxin.engine.servicing_terms import LOAN_SCHEMA, POLICY_SCHEMA
+from anxin.store.tabular import write_table
 
 REGIONS = ("410102", "410302", "411302", "370202", "370102", "110101", "440106", "510104", "420102", "330106")
 _SUMS_YUAN = np.array([50_000, 100_000, 200_000, 300_000, 500_000, 1_000_000], dtype=np.int64)
@@ -130,3 +136,37 @@ def _loans(
         .filter(c("principal") > 0)
     )
     return loans.cast(LOAN_SCHEMA)  # type: ignore[arg-type]
+
+
+def _yuan(fen: pl.Expr) -> pl.Expr:
+    return pl.format("{}.{}", fen // 100, (fen % 100).cast(pl.String).str.zfill(2))
+
+
+def write_policies_file(
+    policies: pl.DataFrame, loans: pl.DataFrame, persons: Sequence[str], path: str | Path, *, seed: int = 7
+) -> Path:
+    """The book as a policies file (CSV, XLSX or Parquet by the suffix) for ``persons`` (personnel
+    numbers): each policy's holder drawn from them, the insured the holder for 70 % of policies, else
+    another person; agent codes ``AG001``–``AG050``. The same arguments give the same bytes."""
+    rng = np.random.default_rng([seed, policies.height])
+    people = np.array(list(persons))
+    holder = people[rng.integers(0, len(people), policies.height)]
+    other = people[rng.integers(0, len(people), policies.height)]
+    insured = np.where(rng.random(policies.height) < 0.7, holder, other)
+    agents = np.char.add("AG", np.char.zfill(rng.integers(1, 51, policies.height).astype(str), 3))
+    book = policies.with_columns(
+        _holder=pl.Series(holder, dtype=pl.String), _insured=pl.Series(insured, dtype=pl.String),
+        _agent=pl.Series(agents, dtype=pl.String),
+    ).join(loans, on="policy_id", how="left", maintain_order="left")  # fmt: skip
+    loan = c("principal").is_not_null()
+    frame = book.select(
+        保单号="policy_id", 产品代码="product", 投保人编号="_holder", 被保险人编号="_insured", 业务员代码="_agent",
+        行政区划="region", 基本保险金额=_yuan(c("sum_insured")), 生效日期="issue_date", 回执签收日期="received_on",
+        自动垫交=pl.when(c("apl")).then(pl.lit("是")).otherwise(pl.lit("否")), 保单状态="status",
+        状态起始日期="status_since", 已交期数="premiums_paid", 垫交已抵保费=_yuan(c("premium_credit")),
+        应交日期="due_on", 垫交保障止期="cover_to", 中止日期="suspended_on", 上次日批日期="last_run_day",
+        借款本金=pl.when(loan).then(_yuan(c("principal"))), 借款起息日="start", 借款到期日="maturity",
+        借款年利率=pl.when(loan).then(pl.format("{}.{}%", c("rate_bp") // 100, (c("rate_bp") % 100).cast(pl.String).str.zfill(2))),
+        借款应计利息=pl.when(loan).then(_yuan(c("interest"))),
+    )  # fmt: skip
+    return write_table(frame, path)

@@ -1,5 +1,5 @@
 """Imports of persons (with their enrolment), settlements, group-cover claims and the long-term care
-registers and bills (assessments, care providers, care bills) from CSV, Excel and Parquet files.
+registers and bills (assessments, care providers, care bills) and life policies (with beneficiaries) from CSV, Excel and Parquet files.
 
 All or nothing per file; idempotent (a file's hash, each row's natural key); rejected rows kept as
 the import's problems (row, column, masked value, reason in Chinese and English); bulk writes
@@ -7,9 +7,11 @@ the import's problems (row, column, masked value, reason in Chinese and English)
 """
 
 from anxin.services.imports.batches import ImportSummary, UnknownImport, import_batch, import_problems
+from anxin.services.imports.beneficiaries import import_beneficiaries
 from anxin.services.imports.care import import_assessments, import_care_bills, import_providers
 from anxin.services.imports.claims import import_claims
 from anxin.services.imports.persons import import_persons
+from anxin.services.imports.policies import import_policies
 from anxin.services.imports.runner import ImportConflict, Progress
 from anxin.services.imports.settlements import import_settlements
 
@@ -20,9 +22,11 @@ __all__ = [
     "UnknownImport",
     "import_assessments",
     "import_batch",
+    "import_beneficiaries",
     "import_care_bills",
     "import_claims",
     "import_persons",
+    "import_policies",
     "import_problems",
     "import_providers",
     "import_settlements",

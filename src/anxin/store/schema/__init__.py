@@ -3,7 +3,7 @@
 Tables by area: people (persons, households, groups, vulnerable statuses, enrolments), claims
 (settlements, adjudication runs, adjudications, review decisions, accumulators), payments (batches, payments, ledger),
 group claims (claims, claim results), long-term care (assessments, care providers, care bills,
-care bill results), records (imports, import problems, the append-only audit log), and access (users, sessions,
+care bill results), life policies (policies, loans, beneficiaries, events, status history), records (imports, import problems, the append-only audit log), and access (users, sessions,
 API tokens, idempotent requests).
 """
 
@@ -17,6 +17,7 @@ from anxin.store.schema.claims import (
     Settlement,
 )
 from anxin.store.schema.group_claims import Claim, ClaimResult, ClaimReviewDecision
+from anxin.store.schema.life import LifePolicy, PolicyBeneficiary, PolicyEvent, PolicyLoan, PolicyStatusChange
 from anxin.store.schema.long_term_care import CareAssessment, CareBill, CareBillResult, CareProvider
 from anxin.store.schema.payments import LedgerEntry, Payment, PaymentBatch
 from anxin.store.schema.people import Enrollment, Group, GroupMember, Household, Person, VulnerableStatus
@@ -44,9 +45,14 @@ __all__ = [
     "ImportBatch",
     "ImportProblem",
     "LedgerEntry",
+    "LifePolicy",
     "Payment",
     "PaymentBatch",
     "Person",
+    "PolicyBeneficiary",
+    "PolicyEvent",
+    "PolicyLoan",
+    "PolicyStatusChange",
     "ReviewDecision",
     "Settlement",
     "User",
