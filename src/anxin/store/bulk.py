@@ -6,8 +6,8 @@ through psycopg's ``cursor.copy()`` on the connection's own DBAPI connection); S
 transaction and disappear with it on rollback.
 
 Reading: :func:`select_by_keys` finds the stored rows for a long list of keys without one query per
-key. On PostgreSQL a long list is copied into a temporary table and the joined rows come back
-through ``COPY … TO STDOUT`` as CSV that Polars parses: no Python object per key or per row.
+key. On PostgreSQL a long list is copied into a temporary table and the joined rows come back as
+one array per column: no Python work per key, one fetch for the rows.
 Otherwise the keys are sent as one JSON text per chunk and joined as a table
 (``json_array_elements_text`` on PostgreSQL, ``json_each`` on SQLite).
 
@@ -32,8 +32,8 @@ CHUNK_ROWS = 50_000
 KEY_CHUNK = 100_000
 #: From this many keys, PostgreSQL look-ups go through a copied key table (below it, one query).
 COPY_KEYS_FROM = 20_000
-#: Frame types that come back exactly through CSV (others go through the driver).
-_CSV_TYPES = (pl.String, pl.Int64, pl.Int32, pl.Date)
+#: Frame types that come back exactly in arrays (times with a zone go through the driver row by row).
+_ARRAY_TYPES = (pl.String, pl.Int64, pl.Int32, pl.Date, pl.Boolean)
 _key_tables = itertools.count(1)
 _DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
 
@@ -222,9 +222,9 @@ def select_by_keys(
 
 
 def _copies(connection: sa.Connection, count: int, schema: dict[str, pl.DataType]) -> bool:
-    """Whether a look-up goes through a copied key table: PostgreSQL, many keys, CSV-exact types."""
+    """Whether a look-up goes through a copied key table: PostgreSQL, many keys, exact types."""
     exact = all(
-        any(dtype == kind for kind in _CSV_TYPES)
+        any(dtype == kind for kind in _ARRAY_TYPES)
         or (isinstance(dtype, pl.Datetime) and dtype.time_zone is None)
         for dtype in schema.values()
     )
@@ -238,36 +238,27 @@ def _select_by_copy(
     keys: pl.Series,
     schema: dict[str, pl.DataType],
 ) -> pl.DataFrame:
-    """The keys copied into a temporary table (analyzed, so the planner knows their number), joined,
-    and the rows copied out as CSV: measured with 3 M keys among 10 M persons, see PERFORMANCE.md."""
+    """The keys copied into a temporary table (analyzed, so the planner knows their number) and
+    joined; the rows come back as one array per column (``array_agg``): a single row to fetch,
+    where ``COPY … TO STDOUT`` or a cursor would hand Python one message or tuple per row."""
     name = f"anxin_keys_{next(_key_tables)}"
     key_type = column.type.compile(dialect=connection.dialect)
     keys_csv = io.BytesIO()
     keys.rename("value").to_frame().write_csv(keys_csv, include_header=False)
     table = sa.table(name, sa.column("value"))
-    query = statement.join(table, column == table.c.value)
-    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    rows = io.BytesIO()
+    joined = statement.join(table, column == table.c.value).subquery()
+    columns = sa.select(*(sa.func.array_agg(c) for c in joined.c))
+    sql = str(columns.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE {name} (value {key_type})")
         with cursor.copy(f"COPY {name} (value) FROM STDIN (FORMAT csv)") as copy:
             copy.write(keys_csv.getvalue())
         cursor.execute(f"ANALYZE {name}")
-        with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
-            for data in copy:
-                rows.write(data)
+        cursor.execute(sql)
+        arrays = cursor.fetchone()
         cursor.execute(f"DROP TABLE {name}")
-    if rows.tell() == 0:
-        return pl.DataFrame(schema=schema)
-    temporal = {n: t for n, t in schema.items() if t == pl.Date or isinstance(t, pl.Datetime)}
-    frame = pl.read_csv(
-        rows.getvalue(),
-        has_header=False,
-        new_columns=list(schema),
-        schema_overrides={n: (pl.String() if n in temporal else t) for n, t in schema.items()},
-    )
-    return _parse_temporal(frame, temporal)
+    return pl.DataFrame({n: (values or []) for n, values in zip(schema, arrays, strict=True)}, schema=schema)
 
 
 def fetch_frame(
