@@ -6,6 +6,8 @@ import io
 
 import polars as pl
 
+from anxin.domain.money import format_yuan
+from anxin.services.claims_reports import claims_year_report
 from anxin.services.reports import program_year_report, summary_zh
 from tests.web.api_support import V1
 from tests.web.conftest import PROGRAM, YEAR
@@ -71,8 +73,10 @@ def test_the_audit_trail_is_newest_first_and_filtered(api) -> None:  # type: ign
     ids = [e["id"] for e in page["items"]]
     assert ids == sorted(ids, reverse=True) and page["total"] > 5
     imports = auditor.get(f"{V1}/audit", params={"entity": "import_batches", "action": "import"}).json()
-    assert imports["total"] == 2 and {e["actor"] for e in imports["items"]} == {"demo"}
-    assert imports["items"][0]["detail"]["after"]["kind"] in ("persons", "settlements")
+    assert imports["total"] == len(imports["items"]) >= 2 and {e["actor"] for e in imports["items"]} == {
+        "demo"
+    }
+    assert {"persons", "settlements"} <= {e["detail"]["after"]["kind"] for e in imports["items"]}
     assert api("manager").get(f"{V1}/audit").status_code == 403
 
 
@@ -80,6 +84,7 @@ def test_a_group_program_has_its_claims_year_and_workbook(api, web_db, tmp_path)
     from tests.integration.group_claims_support import GA
     from tests.web.claim_lines import DEATH, claim_lines_in_review
 
+    demo = claims_year_report(web_db, GA, 2023)  # the demo province's own claims of the program
     lines = claim_lines_in_review(web_db, tmp_path)
     for name in ("reviewer", "reviewer2"):  # four eyes: the death claim is above 5,000 yuan
         decided = api(name).post(
@@ -91,17 +96,16 @@ def test_a_group_program_has_its_claims_year_and_workbook(api, web_db, tmp_path)
     answer = api("auditor").get(f"{V1}/reports/claims/{GA}/2023")
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert (body["insured"], body["claims"], body["paid_claims"], body["claimants"]) == (3, 2, 1, 1)
-    assert (body["paid_fen"], body["paid_yuan"], body["review_lines"], body["review_fen"]) == (
-        1_000_000,
-        "10000.00",
-        1,
-        100_000,
-    )
-    assert [(s["key"], s["paid_fen"]) for s in body["by_type"]] == [
-        ("accident_medical", 0),
-        ("death", 1_000_000),
-    ]
+    added = (body["insured"] - demo.insured, body["claims"] - demo.claims,
+             body["paid_claims"] - demo.paid_claims, body["claimants"] - demo.claimants)  # fmt: skip
+    assert added == (3, 2, 1, 1)
+    assert (body["paid_fen"] - demo.paid_fen, body["review_lines"] - demo.review_lines,
+            body["review_fen"] - demo.review_fen) == (1_000_000, 1, 100_000)  # fmt: skip
+    assert body["paid_yuan"] == format_yuan(body["paid_fen"], grouping=False)
+    before = {s.key: s.paid_fen for s in demo.by_type}
+    added_by_type = {s["key"]: s["paid_fen"] - before.get(s["key"], 0) for s in body["by_type"]}
+    assert added_by_type["death"] == 1_000_000 and added_by_type["accident_medical"] == 0
+    assert sum(added_by_type.values()) == 1_000_000
     assert body["summary_zh"].startswith("2023年度")
     wrong = api("auditor").get(f"{V1}/reports/{GA}/2023")
     assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "wrong_program_kind"

@@ -48,22 +48,27 @@ def test_reports_need_the_permission(app):
 
 
 def test_a_group_program_shows_its_claims_year_and_exports_it(app, web_db, tmp_path):
+    from anxin.services.claims_reports import claims_summary_zh, claims_year_report
     from tests.integration.group_claims_support import GA
     from tests.web.claim_lines import claim_lines_in_review
 
+    demo = claims_year_report(web_db, GA, 2023)  # the demo province's own claims of the program
     claim_lines_in_review(web_db, tmp_path)
+    report = claims_year_report(web_db, GA, 2023)
+    assert (report.claims - demo.claims, report.review_fen - demo.review_fen) == (2, 1_100_000)
     client = sign_in(app, "auditor")
     html = client.get(f"/reports?program={GA}&year=2023").text
     assert 'id="report-claim-type"' in html and 'id="report-tier"' not in html
     assert "理赔件数 claims" in html and "待复核明细 lines in review" in html
     assert f'<a id="export-xlsx" href="/reports/{GA}/2023/export.xlsx"' in html
-    assert "受理理赔2件" in html
+    assert claims_summary_zh(report) in html and f"受理理赔{report.claims}件" in html
     answer = sign_in(app, "manager").get(f"/reports/{GA}/2023/export.xlsx")
     assert answer.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(answer.content))
     assert workbook.sheetnames == ["总览", "理赔类型", "地市"]
     overview = {row[0]: row[1] for row in workbook["总览"].iter_rows(min_row=2, values_only=True)}
-    assert overview["理赔件数 claims"] == "2" and overview["待复核金额 amount in review"] == "11000.00"
+    assert overview["理赔件数 claims"] == str(report.claims)
+    assert overview["待复核金额 amount in review"] == format_yuan(report.review_fen, grouping=False)
     with web_db.session() as session:
         entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "claims_year_report")).one()
     assert (entry.actor, entry.entity_id) == ("manager", f"{GA}:2023")

@@ -1,15 +1,18 @@
 """``anxin care …``: a long-term care program's monthly bills run and its stored explanations;
-``report`` (registered as ``anxin report care``): the figures of a year or a month."""
+``report`` (registered as ``anxin report care``): the figures of a year or a month, exported with
+``--out`` (audited) as the other reports are."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from anxin.cli.common import ProgramOption, console, fail, print_run, progress_bar
+from anxin.cli.payments_cli import ActorOption, actor_name
 from anxin.domain.errors import AnxinError, InvalidInput
 
 app = typer.Typer(
@@ -110,11 +113,17 @@ def report(
     program: Annotated[str, typer.Option("--program", "-p", help="项目代码 / program code")],
     year: Annotated[int, typer.Option("--year", "-y", help="年度 / year")],
     month: Annotated[int | None, typer.Option("--month", "-m", help="月份 1–12（不填为全年）/ month")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="导出 XLSX（每表一页）或 CSV（每表一个文件）/ export file"),
+    ] = None,
+    actor: ActorOption = None,
 ) -> None:
     """长期护理保险的年度或月度结算：账单、人数、天数、费用、核定与已拨付金额，按服务类型 / care figures."""
     from anxin.domain.money import format_yuan
     from anxin.services.care_reports import care_report, care_summary_zh
     from anxin.services.imports.care import care_program
+    from anxin.services.report_export import export_care_report
     from anxin.store.database import open_database
 
     try:
@@ -124,6 +133,7 @@ def report(
         db = open_database()
         try:
             figures = care_report(db, program, year, month)
+            written = export_care_report(figures, out, db=db, actor=actor_name(actor)) if out else []
         finally:
             db.dispose()
     except AnxinError as error:
@@ -155,3 +165,5 @@ def report(
         )  # fmt: skip
     console.print(table)
     console.print(care_summary_zh(figures), highlight=False)
+    for path in written:
+        console.print(f"已导出 / exported: {path}")

@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session, aliased
 
 from anxin.domain.long_term_care import ServiceType
 from anxin.domain.money import format_yuan_cn
+from anxin.domain.programs import ProgramKind
 from anxin.services.reports import count_cn, program_name
 from anxin.store.database import Database
+from anxin.store.program_files import shipped_programs
 from anxin.store.schema import CareBill, CareBillResult, Payment
 
 
@@ -58,6 +60,12 @@ class CareReport:
     @property
     def period(self) -> str:
         return f"{self.year}-{self.month:02d}" if self.month else str(self.year)
+
+
+def is_care_program(code: str) -> bool:
+    """Whether ``code`` is a shipped long-term care program."""
+    program = shipped_programs().get(code)
+    return program is not None and program.kind is ProgramKind.LONG_TERM_CARE
 
 
 def service_label(code: str) -> str:
@@ -200,3 +208,60 @@ def care_summary_zh(report: CareReport) -> str:
         f"{format_yuan_cn(report.due_fen)}，已拨付{format_yuan_cn(report.paid_fen)}；"
         f"整单不予支付{report.rejected_bills}张。"
     )
+
+
+@dataclass(frozen=True)
+class CareLine:
+    """A stored care bill result line with its bill (for pages and the API)."""
+
+    id: int
+    bill_no: str
+    person_id: int
+    program_code: str
+    month: dt.date
+    provider_code: str
+    service_type: str
+    service_label: str
+    days: int
+    cost_fen: int
+    kind: str
+    status: str
+    reason: str
+    amount_fen: int
+    due_fen: int
+    paid_days: int
+    version: str
+
+
+_LINE_COLUMNS = (
+    CareBillResult.id, CareBill.bill_no, CareBillResult.person_id, CareBillResult.program_code,
+    CareBillResult.month, CareBill.provider_code, CareBill.service_type, CareBill.days, CareBill.cost_fen,
+    CareBillResult.kind, CareBillResult.status, CareBillResult.reason, CareBillResult.amount_fen,
+    CareBillResult.due_fen, CareBillResult.paid_days, CareBillResult.version,
+)  # fmt: skip
+
+
+def _care_line(row: sa.Row) -> CareLine:
+    values = list(row)
+    return CareLine(*values[:7], service_label(values[6]), *values[7:])
+
+
+def care_line(db: Database, result_id: int) -> CareLine | None:
+    """The stored line ``result_id`` with its bill, or None."""
+    statement = sa.select(*_LINE_COLUMNS).join(CareBill, CareBill.id == CareBillResult.bill_id)
+    with db.session() as session:
+        row = session.execute(statement.where(CareBillResult.id == result_id)).first()
+    return None if row is None else _care_line(row)
+
+
+def person_care_lines(db: Database, person_id: int, limit: int = 200) -> list[CareLine]:
+    """A person's care bill result lines with their bills, latest month first (at most ``limit``)."""
+    statement = (
+        sa.select(*_LINE_COLUMNS)
+        .join(CareBill, CareBill.id == CareBillResult.bill_id)
+        .where(CareBillResult.person_id == person_id)
+        .order_by(CareBillResult.month.desc(), CareBill.bill_no, CareBillResult.id)
+        .limit(limit)
+    )
+    with db.session() as session:
+        return [_care_line(row) for row in session.execute(statement)]

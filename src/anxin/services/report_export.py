@@ -1,5 +1,6 @@
-"""The program-year report (大病保险) and the claims year of a group-cover program (团体意外与健康,
-特定疾病) as tables with Chinese headers, and their export to CSV / XLSX / Parquet (audited)."""
+"""The program-year report (大病保险), the claims year of a group-cover program (团体意外与健康,
+特定疾病) and a long-term care program's year or month (长期护理保险) as tables with Chinese headers,
+and their export to CSV / XLSX / Parquet (audited)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from anxin.domain.money import format_yuan
+from anxin.services.care_reports import CareReport, care_summary_zh
 from anxin.services.claims_reports import ClaimShare, ClaimsYearReport, claims_summary_zh
 from anxin.services.exports import ExportTable, item_table, percent_column, write_tables, yuan_column
 from anxin.services.reports import ProgramYearReport, Share, summary_zh
@@ -123,14 +125,75 @@ def claims_report_tables(report: ClaimsYearReport) -> list[ExportTable]:
 
 def export_report(report: ProgramYearReport, path: str | Path, *, db: Database, actor: str) -> list[Path]:
     """Write the report (XLSX: a sheet per table; CSV/Parquet: a file per table); audited."""
-    return _export(report_tables(report), path, db, actor, "program_year_report", report)
+    return _export(report_tables(report), path, db, actor, "program_year_report", _period_id(report))
 
 
 def export_claims_report(
     report: ClaimsYearReport, path: str | Path, *, db: Database, actor: str
 ) -> list[Path]:
     """Write the claims year (XLSX: a sheet per table; CSV/Parquet: a file per table); audited."""
-    return _export(claims_report_tables(report), path, db, actor, "claims_year_report", report)
+    return _export(claims_report_tables(report), path, db, actor, "claims_year_report", _period_id(report))
+
+
+def care_overview_rows(report: CareReport, *, grouping: bool = False) -> list[tuple[str, str, str]]:
+    """A long-term care period's headline figures as (item, value, unit), as :func:`overview_rows`."""
+
+    def yuan(fen: int) -> str:
+        return format_yuan(fen, grouping=grouping)
+
+    def count(value: int) -> str:
+        return f"{value:,}" if grouping else str(value)
+
+    return [
+        ("项目 program", f"{report.program_name}（{report.program_code}）", ""),
+        ("期间 period", report.period, ""),
+        ("护理账单 bills", count(report.bills), "张"),
+        ("人数 persons", count(report.persons), "人"),
+        ("护理天数 days billed", count(report.days), "天"),
+        ("支付天数 days paid", count(report.paid_days), "天"),
+        ("护理费用 cost", yuan(report.cost_fen), "元"),
+        ("核定支付 due", yuan(report.due_fen), "元"),
+        ("待复核金额 amount in review", yuan(report.review_fen), "元"),
+        ("已拨付 paid", yuan(report.paid_fen), "元"),
+        ("整单不予支付 bills refused", count(report.rejected_bills), "张"),
+        ("摘要 summary", care_summary_zh(report), ""),
+    ]
+
+
+def care_service_table(report: CareReport) -> pl.DataFrame:
+    """The figures by service type with Chinese headers, and a total row (合计) that reconciles."""
+    rows = list(report.by_service)
+    return pl.DataFrame(
+        [
+            pl.Series("服务类型代码", [r.service_type for r in rows] + [""], dtype=pl.String),
+            pl.Series("服务类型", [r.label for r in rows] + ["合计 total"], dtype=pl.String),
+            pl.Series("账单数", [r.bills for r in rows] + [report.bills], dtype=pl.Int64),
+            pl.Series("人数", [r.persons for r in rows] + [report.persons], dtype=pl.Int64),
+            pl.Series("护理天数", [r.days for r in rows] + [report.days], dtype=pl.Int64),
+            pl.Series("支付天数", [r.paid_days for r in rows] + [report.paid_days], dtype=pl.Int64),
+            yuan_column("护理费用(元)", [r.cost_fen for r in rows] + [report.cost_fen]),
+            yuan_column("核定支付(元)", [r.due_fen for r in rows] + [report.due_fen]),
+        ]
+    )
+
+
+def care_report_tables(report: CareReport) -> list[ExportTable]:
+    """Overview, then the figures by service type."""
+    return [
+        ExportTable("overview", "总览", item_table(care_overview_rows(report))),
+        ExportTable("service", "服务类型", care_service_table(report)),
+    ]
+
+
+def export_care_report(report: CareReport, path: str | Path, *, db: Database, actor: str) -> list[Path]:
+    """Write a long-term care year or month (XLSX: a sheet per table; CSV/Parquet: a file per
+    table); audited."""
+    entity_id = f"{report.program_code}:{report.period}"
+    return _export(care_report_tables(report), path, db, actor, "care_report", entity_id)
+
+
+def _period_id(report: ProgramYearReport | ClaimsYearReport) -> str:
+    return f"{report.program_code}:{report.year}"
 
 
 def _export(
@@ -139,7 +202,7 @@ def _export(
     db: Database,
     actor: str,
     entity: str,
-    report: ProgramYearReport | ClaimsYearReport,
+    entity_id: str,
 ) -> list[Path]:
     written = write_tables(tables, path)
     with db.session() as session, session.begin():
@@ -148,7 +211,7 @@ def _export(
             actor=actor,
             action="export",
             entity=entity,
-            entity_id=f"{report.program_code}:{report.year}",
+            entity_id=entity_id,
             after={"files": [p.name for p in written]},
         )
     return written

@@ -2,12 +2,13 @@
 imported, listed, their problems shown and downloadable.
 
 An upload is checked first (the kind of file; a persons file needs a program and a year, a claims
-file a group-cover program: 团体意外与健康 or 特定疾病), then saved
+file a group-cover program: 团体意外与健康 or 特定疾病, a care bills file a long-term care program;
+disability assessments and care providers need none), then saved
 as ``{data folder}/uploads/{date}-{random}/{safe name}``: only the last part of the name the browser
 sent is kept, with anything shaped like an ID number masked (``3701xxxxxxxxxx1234``) and the rest
 reduced to letters, digits and ``. _ - ( ) （ ）``, so neither a path nor a person's number reaches
 the disk or the import record. A file that is empty or larger than 512 MB is refused (and nothing of
-it kept). Then the persons, settlements or claims import runs on it, all or nothing; a rejected file is an
+it kept). Then the persons, settlements, claims or long-term care import runs on it, all or nothing; a rejected file is an
 outcome (the import's id, its status and how many problems), not an error.
 """
 
@@ -27,14 +28,22 @@ import sqlalchemy as sa
 from anxin.domain.errors import InvalidInput, NotFound
 from anxin.domain.identity import mask
 from anxin.services.error_report import problems_frame
-from anxin.services.imports import import_claims, import_persons, import_settlements
+from anxin.services.imports import (
+    import_assessments,
+    import_care_bills,
+    import_claims,
+    import_persons,
+    import_providers,
+    import_settlements,
+)
+from anxin.services.imports.care import care_program
 from anxin.services.imports.claims import claims_program_kind
 from anxin.services.program_lookup import shipped_program
 from anxin.store.database import Database
 from anxin.store.schema import ImportBatch, ImportProblem
 from anxin.store.tabular import FORMATS
 
-KINDS = ("persons", "settlements", "claims")
+KINDS = ("persons", "settlements", "claims", "care_assessments", "care_providers", "care_bills")
 MAX_BYTES = 512 * 1024 * 1024  # 512 MB
 _ID_LIKE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
 _UNSAFE = re.compile(r"[^\w.()（）\-]+")
@@ -84,13 +93,23 @@ class ProblemRow:
 
 def check_upload(kind: str, program_code: str | None, year: int | None) -> None:
     """Refuse, before anything is saved, an unknown kind, a persons file without its program
-    (a shipped one) and year, or a claims file without its group-cover program."""
+    (a shipped one) and year, a claims file without its group-cover program, or a care bills file
+    without its long-term care program."""
     if kind not in KINDS:
         raise InvalidInput(
-            "请选择文件类型：参保人员、结算记录或理赔记录",
-            "choose the kind: persons, settlements or claims",
+            "请选择文件类型：参保人员、结算记录、理赔记录、失能评估、护理机构或护理账单",
+            "choose the kind: persons, settlements, claims, care assessments, care providers or care bills",
             code="unknown_kind",
         )
+    if kind == "care_bills":
+        if not program_code:
+            raise InvalidInput(
+                "导入护理账单须选择长期护理保险方案",
+                "a care bills file needs its long-term care program",
+                code="program_required",
+            )
+        shipped_program(program_code, field=True)
+        care_program(program_code)
     if kind == "claims":
         if not program_code:
             raise InvalidInput(
@@ -183,6 +202,13 @@ def upload(
         elif kind == "claims":
             assert program_code
             summary = import_claims(db, path, program_code=program_code, actor=actor)
+        elif kind == "care_bills":
+            assert program_code
+            summary = import_care_bills(db, path, program_code=program_code, actor=actor)
+        elif kind == "care_assessments":
+            summary = import_assessments(db, path, actor=actor)
+        elif kind == "care_providers":
+            summary = import_providers(db, path, actor=actor)
         else:
             summary = import_settlements(db, path, actor=actor)
     except Exception as error:

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from anxin.web.api import (
     audit,
+    care,
     claims,
     imports,
     payments,
@@ -30,6 +31,7 @@ for area in (
     programs,
     claims,
     reports,
+    care,
     audit,
 ):
     router.include_router(area.router)

@@ -1,5 +1,7 @@
-"""Imports of persons, settlements and claims files (团体意外与健康 / 特定疾病, with their program): upload, list, one import, its problems and the error
-report as XLSX or CSV.
+"""Imports of persons, settlements and claims files (团体意外与健康 / 特定疾病, with their program) and
+of the long-term care registers (失能评估 ``care_assessments``, 护理机构 ``care_providers``) and care bills
+(``care_bills``, with their long-term care program): upload, list, one import, its problems and the
+error report as XLSX or CSV.
 
 An upload is validated whole and imported all or nothing. A file with problems is not an error of
 the request: the answer is the import's id with ``status: "rejected"`` and its problem count, and
@@ -33,7 +35,7 @@ from anxin.web.security import database, require
 
 router = APIRouter(prefix="/imports", tags=["imports 导入"], responses=ERRORS)
 
-Kind = Literal["persons", "settlements", "claims"]
+Kind = Literal["persons", "settlements", "claims", "care_assessments", "care_providers", "care_bills"]
 
 
 class UploadOut(BaseModel):
@@ -88,8 +90,9 @@ def upload(
         str | None,
         Form(
             pattern=PROGRAM_CODE,
-            description="参保人、理赔导入须填（理赔：团体意外与健康或特定疾病方案）/ for persons and claims "
-            "(claims: a group accident or specified-disease program)",
+            description="参保人、理赔、护理账单导入须填（理赔：团体意外与健康或特定疾病方案；护理账单："
+            "长期护理保险方案）/ for persons, claims (a group accident or specified-disease program) and "
+            "care bills (a long-term care program)",
         ),
     ] = None,
     year: Annotated[int | None, Form(ge=1990, le=2100, description="参保人导入须填 / for persons")] = None,

@@ -5,7 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from anxin.services.review import REASON_NAMES, STATUS_NAMES
-from anxin.web.pages import auth, claims, dashboard, imports, payments, persons, programs, reports, review
+from anxin.web.pages import (
+    auth,
+    care,
+    claims,
+    dashboard,
+    imports,
+    payments,
+    persons,
+    programs,
+    reports,
+    review,
+)
 from anxin.web.templating import TEMPLATES
 
 TEMPLATES.env.globals.update(status_names=STATUS_NAMES, reason_names=REASON_NAMES)
@@ -20,3 +31,4 @@ router.include_router(imports.router)
 router.include_router(claims.router)
 router.include_router(payments.router)
 router.include_router(reports.router)
+router.include_router(care.router)

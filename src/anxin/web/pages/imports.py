@@ -1,5 +1,6 @@
 """Imports: the list of files that came in, uploading a persons, settlements or claims file (a claims
-file names its group-cover program; saved under the
+file names its group-cover program) or a long-term care file (assessments, providers, care bills: the
+bills name their long-term care program; saved under the
 data folder's ``uploads/``), one import's problems in the browser and as an Excel file."""
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ KINDS = {
     "persons": ("参保人员", "persons"),
     "settlements": ("结算记录", "settlements"),
     "claims": ("理赔记录（团体保障）", "claims (group covers)"),
+    "care_assessments": ("失能评估（长护险）", "disability assessments (long-term care)"),
+    "care_providers": ("护理机构（长护险）", "care providers (long-term care)"),
+    "care_bills": ("护理账单（长护险）", "care bills (long-term care)"),
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

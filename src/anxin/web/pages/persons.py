@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from anxin.domain.access import Permission
 from anxin.domain.errors import AnxinError
 from anxin.domain.vulnerability import VulnerableGroup
+from anxin.services.care_reports import person_care_lines
 from anxin.services.persons import person_detail, reveal_id, search_persons
 from anxin.services.review import flaggable_lines
 from anxin.services.stored_explanations import explain_stored
@@ -96,6 +97,7 @@ def _person_page(request: Request, person_id: int, **extra: Any) -> Response:
         "detail": detail,
         "person": detail.person,
         "flaggable": flaggable_lines(db, person_id),  # approved, unpaid lines: linked to be flagged
+        "care_lines": person_care_lines(db, person_id),
         **_names(),
         **extra,
     }

@@ -1,6 +1,8 @@
 """Reports: the program year's figures as tables (overview, by city, by hospital tier, by vulnerable
 status) and their export to Excel (audited). A group-cover program (团体意外与健康, 特定疾病) shows
-its claims year instead: claims, claimants, paid, by claim type and by city, exported likewise."""
+its claims year instead: claims, claimants, paid, by claim type and by city, exported likewise; a
+long-term care program (长期护理保险) its year or one month (``?month=``): bills, persons, days, cost, due
+and paid by service type, exported to Excel or CSV, each service's bills reachable from the persons."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ from fastapi.responses import Response
 
 from anxin.domain.access import Permission
 from anxin.domain.errors import NotFound
+from anxin.services.care_reports import CareReport, care_report, care_summary_zh, is_care_program
 from anxin.services.claims_reports import ClaimsYearReport, claims_summary_zh, claims_year_report
 from anxin.services.dashboard import default_program_year, program_years
 from anxin.services.payments import pays_claims
-from anxin.services.report_download import report_workbook
-from anxin.services.report_export import claims_overview_rows, overview_rows
+from anxin.services.report_download import care_report_file, report_workbook
+from anxin.services.report_export import care_overview_rows, claims_overview_rows, overview_rows
 from anxin.services.reports import ProgramYearReport, program_year_report, summary_zh
 from anxin.services.users import Staff
 from anxin.web.pages.common import program_names, share_label, valid_code
@@ -26,8 +29,8 @@ from anxin.web.templating import render
 router = APIRouter()
 
 
-def _checked(program: str, year: int) -> None:
-    if not valid_code(program) or not 1900 <= year <= 2100:
+def _checked(program: str, year: int, month: int | None = None) -> None:
+    if not valid_code(program) or not 1900 <= year <= 2100 or not (month is None or 1 <= month <= 12):
         raise NotFound("没有该方案年度", "no such program year", code="unknown_program_year")
 
 
@@ -37,6 +40,7 @@ def reports(
     staff: Annotated[Staff, require(Permission.REPORTS_READ)],
     program: str = "",
     year: int | None = None,
+    month: int | None = None,
 ) -> Response:
     db = database(request)
     known = program_years(db)
@@ -45,9 +49,12 @@ def reports(
         if default is None:
             return render(request, "reports.html", {"report": None})
         program, year = default.program_code, default.year
-    _checked(program, year)
-    report: ProgramYearReport | ClaimsYearReport
-    if pays_claims(program):
+    _checked(program, year, month)
+    report: ProgramYearReport | ClaimsYearReport | CareReport
+    if is_care_program(program):
+        report = care_report(db, program, year, month)
+        summary, overview = care_summary_zh(report), care_overview_rows(report, grouping=True)
+    elif pays_claims(program):
         report = claims_year_report(db, program, year)
         summary, overview = claims_summary_zh(report), claims_overview_rows(report, grouping=True)
     else:
@@ -56,6 +63,7 @@ def reports(
     context = {
         "report": report,
         "claims": isinstance(report, ClaimsYearReport),
+        "care": isinstance(report, CareReport),
         "summary": summary,
         "overview": overview[2:-1],  # program and year are the heading, the summary is shown apart
         "programs": sorted({k.program_code for k in known} | {program}),
@@ -68,17 +76,48 @@ def reports(
 
 @router.get("/reports/{program}/{year}/export.xlsx")
 def export(
-    request: Request, program: str, year: int, staff: Annotated[Staff, require(Permission.REPORTS_READ)]
+    request: Request,
+    program: str,
+    year: int,
+    staff: Annotated[Staff, require(Permission.REPORTS_READ)],
+    month: int | None = None,
 ) -> Response:
     """The report as an Excel workbook, a sheet per table; the export is written to the audit trail."""
-    _checked(program, year)
+    _checked(program, year, month)
     db = database(request)
-    if pays_claims(program):
+    period = str(year)
+    if is_care_program(program):
+        found = care_report(db, program, year, month)
+        data, period = care_report_file(db, found, "xlsx", actor=staff.username), found.period
+    elif pays_claims(program):
         data = report_workbook(db, claims_year_report(db, program, year), actor=staff.username)
     else:
         data = report_workbook(db, program_year_report(db, program, year), actor=staff.username)
     return Response(
         data,
         media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="report-{program}-{year}.xlsx"'},
+        headers={"Content-Disposition": f'attachment; filename="report-{program}-{period}.xlsx"'},
+    )
+
+
+@router.get("/reports/{program}/{year}/export.csv")
+def export_csv(
+    request: Request,
+    program: str,
+    year: int,
+    staff: Annotated[Staff, require(Permission.REPORTS_READ)],
+    month: int | None = None,
+) -> Response:
+    """A long-term care period's figures by service type (with the total row) as CSV; audited."""
+    _checked(program, year, month)
+    if not is_care_program(program):
+        raise NotFound(
+            "CSV 导出仅用于长期护理保险报表", "CSV export is for long-term care reports", code="no_csv"
+        )
+    db = database(request)
+    found = care_report(db, program, year, month)
+    return Response(
+        care_report_file(db, found, "csv", actor=staff.username),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="report-{program}-{found.period}.csv"'},
     )
