@@ -48,7 +48,7 @@ def test_a_batch_is_paid_once_and_a_retry_replays_it(api, web_db, tmp_path) -> N
     empty = finance.post(f"{V1}/payments/batches", json={"program": PROGRAM}, headers=key()).json()
     assert empty["payments"] == 0 and empty["batch_id"] != batch["batch_id"]
 
-    listed = finance.get(f"{V1}/payments/batches").json()
+    listed = finance.get(f"{V1}/payments/batches", params={"program": PROGRAM}).json()
     assert listed["total"] == 3 and listed["items"][0]["id"] == empty["batch_id"]
     detail = api("auditor").get(f"{V1}/payments/batches/{batch['batch_id']}").json()
     assert sorted(p["adjudication_id"] for p in detail["items"]["items"]) == sorted(

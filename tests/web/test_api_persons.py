@@ -60,12 +60,12 @@ def test_detail_and_enrolments(api) -> None:  # type: ignore[no-untyped-def]
     person = detail.json()
     assert person["id"] == 1 and person["id_masked"].count("*") == 10
     assert "****" in person["phone_masked"]
-    assert person["enrolments"][0]["program_code"] == "taian-ci"
+    assert "taian-ci" in {e["program_code"] for e in person["enrolments"]}
     settlement = person["settlements"][0]
-    assert {d["program_code"] for d in settlement["due"]} == {"taian-ci"}
+    assert "taian-ci" in {d["program_code"] for d in settlement["due"]}
     assert settlement["base_yuan"] == f"{settlement['base_fen'] // 100}.{settlement['base_fen'] % 100:02d}"
     enrolments = clerk.get(f"{V1}/persons/1/enrolments").json()
-    assert enrolments["total"] == 1 and enrolments["items"] == person["enrolments"]
+    assert enrolments["total"] == len(person["enrolments"]) and enrolments["items"] == person["enrolments"]
     missing = clerk.get(f"{V1}/persons/99999999")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     assert clerk.get(f"{V1}/persons/0").status_code == 422

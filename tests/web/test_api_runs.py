@@ -16,7 +16,7 @@ def test_a_run_adjudicates_new_settlements_as_the_caller(api, web_db, tmp_path) 
     assert (summary["mode"], summary["persons"], summary["payout_lines"]) == ("incremental", 1, 1)
     assert summary["amount_fen"] == 960_000 and summary["amount_yuan"] == "9600.00"
 
-    runs = api("manager").get(f"{V1}/runs").json()
+    runs = api("manager").get(f"{V1}/runs", params={"program": PROGRAM}).json()
     assert runs["total"] == 2 and runs["items"][0]["id"] == summary["run_id"]
     assert runs["items"][0]["actor"] == "adjuster" and runs["items"][0]["status"] == "completed"
     detail = api("reviewer").get(f"{V1}/runs/{summary['run_id']}").json()
