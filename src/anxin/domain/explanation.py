@@ -84,27 +84,7 @@ class Explanation:
             text["ytd"].format(before=y(self.ytd_before), after=y(self.ytd_after)),
             text["deductible"].format(line=y(self.deductible), applied=y(self.deductible_applied)),
         ]
-        for band in self.bands:
-            bounded = band.hi < UNBOUNDED_FEN
-            span = text["span" if bounded else "span_open"].format(
-                lo=y(band.lo), hi=y(band.hi) if bounded else ""
-            )
-            lines.append(
-                text["band"].format(
-                    number=band.number,
-                    span=span,
-                    ratio=format_ratio(band.ratio_bp),
-                    amount=y(band.amount),
-                    contribution=_exact(band.contribution),
-                )
-            )
-        lines.append(text["rounding"].format(rounding=_exact(self.rounding, signed=True)))
-        if self.cap is None:
-            lines.append(text["no_cap"])
-        elif self.cap_cut:
-            lines.append(text["cap_cut"].format(cap=y(self.cap), cut=y(self.cap_cut)))
-        else:
-            lines.append(text["cap_ok"].format(cap=y(self.cap)))
+        lines += schedule_lines(text, self.bands, self.rounding, self.cap, self.cap_cut)
         lines.append(text["payout"].format(payout=y(self.payout)))
         if self.bureau_payout is not None:
             difference = self.bureau_payout - self.payout
@@ -159,6 +139,38 @@ _TEXT = {
         "bureau": "Bureau's hifmi_pay: {bureau}, {verdict}",
     },
 }
+
+
+def schedule_lines(
+    text: dict[str, str], bands: tuple[BandLine, ...], rounding: Decimal, cap: int | None, cap_cut: int
+) -> list[str]:
+    """The steps of ``f``, shared by every program that pays by bands: each band's amount and
+    contribution, the rounding, the cap. ``text`` holds the language's templates (``span``,
+    ``span_open``, ``band``, ``rounding``, ``no_cap``, ``cap_cut``, ``cap_ok``)."""
+    y = format_yuan
+    lines = []
+    for band in bands:
+        bounded = band.hi < UNBOUNDED_FEN
+        span = text["span" if bounded else "span_open"].format(
+            lo=y(band.lo), hi=y(band.hi) if bounded else ""
+        )
+        lines.append(
+            text["band"].format(
+                number=band.number,
+                span=span,
+                ratio=format_ratio(band.ratio_bp),
+                amount=y(band.amount),
+                contribution=_exact(band.contribution),
+            )
+        )
+    lines.append(text["rounding"].format(rounding=_exact(rounding, signed=True)))
+    if cap is None:
+        lines.append(text["no_cap"])
+    elif cap_cut:
+        lines.append(text["cap_cut"].format(cap=y(cap), cut=y(cap_cut)))
+    else:
+        lines.append(text["cap_ok"].format(cap=y(cap)))
+    return lines
 
 
 def _exact(value: Decimal, *, signed: bool = False) -> str:

@@ -30,8 +30,8 @@ from anxin.domain.critical_illness import (
     ScheduleBand,
     resolve_schedule,
 )
-from anxin.domain.explanation import BandLine, band_lines
-from anxin.domain.money import BASIS_POINTS, format_ratio, format_yuan
+from anxin.domain.explanation import BandLine, band_lines, schedule_lines
+from anxin.domain.money import BASIS_POINTS, format_yuan
 from anxin.domain.programs.model import Program, YearBasis
 from anxin.domain.programs.supplementary_medical import SupplementaryMedicalParameters
 from anxin.domain.vulnerability import VulnerableGroup
@@ -138,27 +138,7 @@ class SupplementaryExplanation:
             text["ytd"].format(before=y(self.ytd_before), after=y(self.ytd_after)),
             text["deductible"].format(line=y(self.deductible), applied=y(self.deductible_applied)),
         ]
-        for band in self.bands:
-            bounded = band.hi < UNBOUNDED_FEN
-            span = text["span" if bounded else "span_open"].format(
-                lo=y(band.lo), hi=y(band.hi) if bounded else ""
-            )
-            lines.append(
-                text["band"].format(
-                    number=band.number,
-                    span=span,
-                    ratio=format_ratio(band.ratio_bp),
-                    amount=y(band.amount),
-                    contribution=_exact(band.contribution),
-                )
-            )
-        lines.append(text["rounding"].format(rounding=_exact(self.rounding, signed=True)))
-        if self.cap is None:
-            lines.append(text["no_cap"])
-        elif self.cap_cut:
-            lines.append(text["cap_cut"].format(cap=y(self.cap), cut=y(self.cap_cut)))
-        else:
-            lines.append(text["cap_ok"].format(cap=y(self.cap)))
+        lines += schedule_lines(text, self.bands, self.rounding, self.cap, self.cap_cut)
         lines.append(text["payout"].format(payout=y(self.payout)))
         return lines
 
@@ -199,12 +179,6 @@ def explanation_of(program: Program, row: Mapping[str, object]) -> Supplementary
         cap_cut=int(row["cap_cut_fen"]),  # type: ignore[call-overload]
         payout=int(row["payout_fen"]),  # type: ignore[call-overload]
     )
-
-
-def _exact(value: Decimal, *, signed: bool = False) -> str:
-    places = max(2, -value.normalize().as_tuple().exponent) if value else 2  # type: ignore[operator]
-    text = f"{value:,.{places}f}"
-    return f"+{text}" if signed and value > 0 else text
 
 
 _TEXT = {
