@@ -24,7 +24,7 @@ from anxin.domain.programs import Program, ProgramKind, require_kind
 from anxin.engine.critical_illness import accumulate, evaluate, with_program_year
 from anxin.services import adjudication_data as data
 from anxin.services import supplementary_adjudication as supplementary
-from anxin.services.run_records import RunSummary, finish_run, start_run
+from anxin.services.run_records import RunSummary, finish_run, line_counts, run_in_chunks, start_run
 from anxin.store.bulk import bulk_insert, bulk_upsert
 from anxin.store.database import Database
 from anxin.store.locks import refresh_statistics, wait_for_settlement_writes
@@ -65,37 +65,27 @@ def adjudicate(
         )
         if program.kind is ProgramKind.SUPPLEMENTARY_MEDICAL:
             persons = supplementary.enrolled_only(connection, program, persons)
-    totals = {
-        "lines": 0,
-        "payout": 0,
-        "adjustment": 0,
-        "review": 0,
-        "rejected": 0,
-        "amount": 0,
-        "recomputed": 0,
-    }
-    for start in range(0, len(persons), chunk_persons):
-        chunk = persons[start : start + chunk_persons]
-        with db.engine.begin() as connection:
-            written = _adjudicate_chunk(
-                connection,
-                program,
-                chunk,
-                run_id,
-                year,
-                review_above_fen,
-                incremental=mode == "incremental",
-                every_pending=len(chunk) == len(persons) and not changed,
-                changed=changed,
-            )
-        for key, value in written.items():
-            totals[key] += value
-        if progress:
-            progress(min(start + chunk_persons, len(persons)), len(persons))
+    totals = run_in_chunks(
+        db,
+        persons,
+        chunk_persons,
+        lambda connection, chunk: _adjudicate_chunk(
+            connection,
+            program,
+            chunk,
+            run_id,
+            year,
+            review_above_fen,
+            incremental=mode == "incremental",
+            every_pending=len(chunk) == len(persons) and not changed,
+            changed=changed,
+        ),
+        progress,
+    )
     with db.engine.begin() as connection:
         refresh_statistics(connection, ("adjudications", "accumulators"), totals["lines"])
     return finish_run(
-        db, run_id, program.code, mode, len(persons), totals, actor, recomputed=totals["recomputed"]
+        db, run_id, program.code, mode, len(persons), totals, actor, recomputed=totals.get("recomputed", 0)
     )
 
 
@@ -155,15 +145,7 @@ def _adjudicate_chunk(
     if lines.height:
         bulk_insert(connection, Adjudication.__table__, _line_frame(lines, program.code, run_id))
     _store_accumulators(connection, program.code, pl.concat(computed, how="diagonal_relaxed"))
-    return {
-        "lines": lines.height,
-        "payout": lines.filter(pl.col("kind") == "payout").height,
-        "adjustment": lines.filter(pl.col("kind") == "adjustment").height,
-        "review": lines.filter(pl.col("status") == "review").height,
-        "rejected": lines.filter(pl.col("status") == "rejected").height,
-        "amount": int(lines["amount_fen"].sum() or 0),
-        "recomputed": len(recompute),
-    }
+    return {**line_counts(lines), "recomputed": len(recompute)}
 
 
 def _in_years(

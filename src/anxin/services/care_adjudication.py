@@ -32,7 +32,7 @@ from anxin.domain.programs import Program, ProgramKind
 from anxin.domain.programs.long_term_care import LongTermCareProgram
 from anxin.engine import long_term_care
 from anxin.services import care_data as data
-from anxin.services.run_records import RunSummary, finish_run, start_run
+from anxin.services.run_records import RunSummary, finish_run, line_counts, run_in_chunks, start_run
 from anxin.store.bulk import bulk_insert
 from anxin.store.database import Database
 from anxin.store.locks import refresh_statistics
@@ -78,15 +78,13 @@ def adjudicate_care(
     run_id = start_run(db, program.code, month.year, MODES[mode], actor)
     with db.engine.connect() as connection:
         persons = data.billed_persons(connection, program.code, month, pending_only=mode == "incremental")
-    totals = dict.fromkeys(("lines", "payout", "adjustment", "review", "rejected", "amount"), 0)
-    for start in range(0, len(persons), chunk_persons):
-        chunk = persons[start : start + chunk_persons]
-        with db.engine.begin() as connection:
-            written = _chunk(connection, ltc, month, chunk, run_id, review_above_fen)
-        for key, value in written.items():
-            totals[key] += value
-        if progress:
-            progress(min(start + chunk_persons, len(persons)), len(persons))
+    totals = run_in_chunks(
+        db,
+        persons,
+        chunk_persons,
+        lambda connection, chunk: _chunk(connection, ltc, month, chunk, run_id, review_above_fen),
+        progress,
+    )
     with db.engine.begin() as connection:
         refresh_statistics(connection, ("care_bill_results",), totals["lines"])
     return finish_run(db, run_id, program.code, mode, len(persons), totals, actor, recomputed=len(persons))
@@ -115,14 +113,7 @@ def _chunk(
     if lines.height:
         table: sa.Table = CareBillResult.__table__  # type: ignore[assignment]
         bulk_insert(connection, table, _line_frame(lines, program.code, run_id))
-    return {
-        "lines": lines.height,
-        "payout": lines.filter(pl.col("kind") == "payout").height,
-        "adjustment": lines.filter(pl.col("kind") == "adjustment").height,
-        "review": lines.filter(pl.col("status") == "review").height,
-        "rejected": lines.filter(pl.col("status") == "rejected").height,
-        "amount": int(lines["amount_fen"].sum() or 0),
-    }
+    return line_counts(lines)
 
 
 def evaluate(

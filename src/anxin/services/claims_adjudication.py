@@ -30,7 +30,7 @@ from anxin.domain.programs import Program, ProgramKind
 from anxin.engine import group_accident, specified_disease
 from anxin.services import claim_documents
 from anxin.services import claims_data as data
-from anxin.services.run_records import RunSummary, finish_run, start_run
+from anxin.services.run_records import RunSummary, finish_run, line_counts, run_in_chunks, start_run
 from anxin.store.bulk import bulk_insert
 from anxin.store.database import Database
 from anxin.store.locks import refresh_statistics
@@ -67,15 +67,13 @@ def adjudicate_claims(
     run_id = start_run(db, program.code, year, MODES[mode], actor)
     with db.engine.connect() as connection:
         persons = data.claimant_ids(connection, program.code, pending_only=mode == "incremental")
-    totals = dict.fromkeys(("lines", "payout", "adjustment", "review", "rejected", "amount"), 0)
-    for start in range(0, len(persons), chunk_persons):
-        chunk = persons[start : start + chunk_persons]
-        with db.engine.begin() as connection:
-            written = _chunk(connection, program, chunk, run_id, year, review_above_fen)
-        for key, value in written.items():
-            totals[key] += value
-        if progress:
-            progress(min(start + chunk_persons, len(persons)), len(persons))
+    totals = run_in_chunks(
+        db,
+        persons,
+        chunk_persons,
+        lambda connection, chunk: _chunk(connection, program, chunk, run_id, year, review_above_fen),
+        progress,
+    )
     with db.engine.begin() as connection:
         refresh_statistics(connection, ("claim_results",), totals["lines"])
     return finish_run(db, run_id, program.code, mode, len(persons), totals, actor, recomputed=len(persons))
@@ -105,14 +103,7 @@ def _chunk(
     if lines.height:
         table: sa.Table = ClaimResult.__table__  # type: ignore[assignment]
         bulk_insert(connection, table, _line_frame(lines, program.code, run_id))
-    return {
-        "lines": lines.height,
-        "payout": lines.filter(pl.col("kind") == "payout").height,
-        "adjustment": lines.filter(pl.col("kind") == "adjustment").height,
-        "review": lines.filter(pl.col("status") == "review").height,
-        "rejected": lines.filter(pl.col("status") == "rejected").height,
-        "amount": int(lines["amount_fen"].sum() or 0),
-    }
+    return line_counts(lines)
 
 
 def evaluate(rows: pl.DataFrame, program: Program) -> pl.DataFrame:

@@ -1,11 +1,13 @@
 """An adjudication run's record: started (an earlier run left running is marked interrupted),
-completed with its totals, each step in the audit trail. Shared by settlement runs and claims runs."""
+completed with its totals, each step in the audit trail; persons run in chunks of one transaction
+each. Shared by settlement runs, claims runs and care bill runs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -69,6 +71,42 @@ def start_run(
             after={"program": program_code, "year": year, "mode": mode},
         )
         return run.id
+
+
+#: What a run counts: result lines written, of each kind and status, and their money.
+TOTALS = ("lines", "payout", "adjustment", "review", "rejected", "amount")
+
+
+def line_counts(lines: pl.DataFrame) -> dict[str, int]:
+    """The totals of the result lines a chunk wrote (columns ``kind``, ``status``, ``amount_fen``)."""
+    return {
+        "lines": lines.height,
+        "payout": lines.filter(pl.col("kind") == "payout").height,
+        "adjustment": lines.filter(pl.col("kind") == "adjustment").height,
+        "review": lines.filter(pl.col("status") == "review").height,
+        "rejected": lines.filter(pl.col("status") == "rejected").height,
+        "amount": int(lines["amount_fen"].sum() or 0),
+    }
+
+
+def run_in_chunks(
+    db: Database,
+    persons: list[int],
+    chunk_persons: int,
+    write: Callable[[Connection, list[int]], dict[str, int]],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """``write(connection, chunk)`` for each chunk of ``persons``, one transaction each (a killed run
+    keeps the chunks written), progress after each; the totals of what the chunks returned."""
+    totals = dict.fromkeys(TOTALS, 0)
+    for start in range(0, len(persons), chunk_persons):
+        with db.engine.begin() as connection:
+            written = write(connection, persons[start : start + chunk_persons])
+        for key, value in written.items():
+            totals[key] = totals.get(key, 0) + value
+        if progress:
+            progress(min(start + chunk_persons, len(persons)), len(persons))
+    return totals
 
 
 def finish_run(
