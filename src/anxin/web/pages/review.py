@@ -6,6 +6,7 @@ received, the explanation) and is decided with the same rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -29,6 +30,7 @@ from anxin.services.review import (
     review_item,
     review_queue,
 )
+from anxin.services.review_rules import Outcome
 from anxin.services.stored_explanations import explain_stored
 from anxin.services.users import Staff
 from anxin.web.errors import status_of
@@ -131,23 +133,7 @@ def decide_line(
     decision: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    db = database(request)
-    try:
-        outcome = decide(
-            db,
-            line_id,
-            decision,
-            actor=staff.username,
-            reason=reason,
-            four_eyes_above_fen=db.settings.four_eyes_above_fen,
-        )
-    except AnxinError as error:
-        return _line_page(request, line_id, status_code=status_of(error), error=error, reason=reason)
-    return after_change(
-        request,
-        f"/review/{line_id}?decided={outcome.status}",
-        lambda: _line_page(request, line_id, decided=outcome.status),
-    )
+    return _decided(request, line_id, decide, _line_page, f"/review/{line_id}", staff, decision, reason)
 
 
 @router.post("/review/{line_id}/flag")
@@ -217,9 +203,26 @@ def decide_claim_line(
     decision: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    return _decided(
+        request, line_id, decide_claim, _claim_page, f"/review/claims/{line_id}", staff, decision, reason
+    )
+
+
+def _decided(
+    request: Request,
+    line_id: int,
+    decide_line: Callable[..., Outcome],
+    page: Callable[..., Response],
+    url: str,
+    staff: Staff,
+    decision: str,
+    reason: str,
+) -> Response:
+    """A decision on a settlement or claim line, with the configured four-eyes amount: the line's
+    page again with the error, or (after the change) the page saying what was decided."""
     db = database(request)
     try:
-        outcome = decide_claim(
+        outcome = decide_line(
             db,
             line_id,
             decision,
@@ -228,9 +231,7 @@ def decide_claim_line(
             four_eyes_above_fen=db.settings.four_eyes_above_fen,
         )
     except AnxinError as error:
-        return _claim_page(request, line_id, status_code=status_of(error), error=error, reason=reason)
+        return page(request, line_id, status_code=status_of(error), error=error, reason=reason)
     return after_change(
-        request,
-        f"/review/claims/{line_id}?decided={outcome.status}",
-        lambda: _claim_page(request, line_id, decided=outcome.status),
+        request, f"{url}?decided={outcome.status}", lambda: page(request, line_id, decided=outcome.status)
     )
