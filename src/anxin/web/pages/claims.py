@@ -135,13 +135,16 @@ def submit_claim(
         problems = {p.column: p for p in getattr(error, "problems", [])}
         context = _form_context(program_code, claim_type, form) | {"error": error, "problems": problems}
         return render(request, "claim_new.html", context, status_code=status_of(error))
-    url = f"/claims/{quote(result.claim_no, safe='')}"
-    notice = (
-        {"zh": "已登记理赔", "en": "claim entered"}
-        if result.created
-        else {"zh": "该赔案此前已登记，未作改动", "en": "already entered; nothing changed"}
-    )
-    return after_change(request, url, lambda: _claim_page(request, result.claim_no, notice=notice))
+    entered = "new" if result.created else "again"
+    url = f"/claims/{quote(result.claim_no, safe='')}?entered={entered}"
+    return after_change(request, url, lambda: _claim_page(request, result.claim_no, notice=ENTERED[entered]))
+
+
+#: What the claim page says after the form (``?entered=``, so a plain form's redirect says it too).
+ENTERED = {
+    "new": {"zh": "已登记理赔", "en": "claim entered"},
+    "again": {"zh": "该赔案此前已登记，未作改动", "en": "already entered; nothing changed"},
+}
 
 
 def _claim_page(request: Request, claim_no: str, **extra: Any) -> Response:
@@ -153,6 +156,9 @@ def _claim_page(request: Request, claim_no: str, **extra: Any) -> Response:
 
 @router.get("/claims/{claim_no}")
 def claim_page(
-    request: Request, claim_no: str, staff: Annotated[Staff, require(Permission.SETTLEMENTS_READ)]
+    request: Request,
+    claim_no: str,
+    staff: Annotated[Staff, require(Permission.SETTLEMENTS_READ)],
+    entered: str = "",
 ) -> Response:
-    return _claim_page(request, claim_no[:40])
+    return _claim_page(request, claim_no[:40], notice=ENTERED.get(entered))

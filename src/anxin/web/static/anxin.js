@@ -20,3 +20,10 @@ document.addEventListener("htmx:xhr:progress", (event) => {
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   }
 });
+// Without htmx (not installed), a form marked data-submit-on-change is submitted as the plain GET
+// it is when one of its fields changes; with htmx, its hx-trigger does the same in place.
+document.addEventListener("change", (event) => {
+  if (window.htmx) return;
+  const form = event.target.closest && event.target.closest("form[data-submit-on-change]");
+  if (form) form.submit();
+});
