@@ -63,9 +63,10 @@ def test_the_form_shows_the_checklist_of_the_chosen_type(app, enrolled) -> None:
 def test_a_claim_entered_by_the_form_and_judged(app, enrolled) -> None:  # type: ignore[no-untyped-def]
     clerk = sign_in(app, "clerk")
     sent = clerk.post("/claims/new", data=form(clerk), follow_redirects=False)
-    assert sent.status_code == 303 and sent.headers["location"] == "/claims/WEB-1"
-    page = clerk.get("/claims/WEB-1")
+    assert sent.status_code == 303 and sent.headers["location"] == "/claims/WEB-1?entered=new"
+    page = clerk.get(sent.headers["location"])  # the plain form's redirect still says what happened
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert "已登记理赔" in page.text
     assert texts(page.text, r'<li data-code="([a-z_]+)">✓') == ["id_proof", "medical_invoices"]
     assert "accident_report" in texts(page.text, r'<li data-code="([a-z_]+)">✗')
     assert "网页表单" in page.text and "尚未理算" in page.text
