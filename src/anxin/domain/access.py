@@ -52,6 +52,9 @@ class Permission(StrEnum):
     PAYMENTS_PAY = "payments.pay"
     PAYMENTS_REVERSE = "payments.reverse"
     REPORTS_READ = "reports.read"
+    POLICIES_READ = "policies.read"
+    SERVICING_REQUEST = "servicing.request"
+    CALLBACKS_RECORD = "callbacks.record"
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
 
@@ -74,6 +77,15 @@ PERMISSION_NAMES: dict[Permission, tuple[str, str]] = {
     Permission.PAYMENTS_PAY: ("生成支付批次", "make a payment batch"),
     Permission.PAYMENTS_REVERSE: ("冲正支付", "reverse a payment"),
     Permission.REPORTS_READ: ("查看与导出报表", "read and export reports"),
+    Permission.POLICIES_READ: (
+        "查看寿险保单、保全历史与试算",
+        "read life policies, their history and quotes",
+    ),
+    Permission.SERVICING_REQUEST: (
+        "受理保全申请（借款、还款、复效、退保等）",
+        "enter servicing requests (loan, repayment, reinstatement, surrender…)",
+    ),
+    Permission.CALLBACKS_RECORD: ("登记新契约回访", "record new-policy callbacks"),
     Permission.AUDIT_READ: ("查看审计日志", "read the audit trail"),
     Permission.USERS_MANAGE: ("管理用户与角色", "manage users and roles"),
 }
@@ -82,7 +94,11 @@ P = Permission
 _READ_CLAIMS = {P.DASHBOARD_READ, P.PERSONS_READ, P.SETTLEMENTS_READ, P.PROGRAMS_READ}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
-    Role.CLERK: frozenset(_READ_CLAIMS | {P.IMPORTS_READ, P.IMPORTS_UPLOAD, P.CLAIMS_ENTER}),
+    Role.CLERK: frozenset(
+        _READ_CLAIMS
+        | {P.IMPORTS_READ, P.IMPORTS_UPLOAD, P.CLAIMS_ENTER}
+        | {P.POLICIES_READ, P.SERVICING_REQUEST, P.CALLBACKS_RECORD}
+    ),
     Role.ADJUSTER: frozenset(
         _READ_CLAIMS
         | {P.IMPORTS_READ, P.RUNS_READ, P.RUNS_START, P.REVIEW_READ, P.REVIEW_DECIDE, P.PERSONS_REVEAL_ID}
@@ -96,13 +112,16 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.RISK_OFFICER: frozenset(
         _READ_CLAIMS
         | {P.PERSONS_REVEAL_ID, P.REVIEW_READ, P.REVIEW_FLAG, P.RUNS_READ, P.REPORTS_READ, P.AUDIT_READ}
+        | {P.POLICIES_READ}
     ),
     Role.AUDITOR: frozenset(
         _READ_CLAIMS
         | {P.IMPORTS_READ, P.RUNS_READ, P.REVIEW_READ, P.PAYMENTS_READ, P.REPORTS_READ, P.AUDIT_READ}
+        | {P.POLICIES_READ}
     ),
     Role.MANAGER: frozenset(
         {P.DASHBOARD_READ, P.PROGRAMS_READ, P.RUNS_READ, P.REVIEW_READ, P.PAYMENTS_READ, P.REPORTS_READ}
+        | {P.POLICIES_READ}
     ),
     Role.ADMIN: frozenset({P.DASHBOARD_READ, P.PROGRAMS_READ, P.USERS_MANAGE, P.AUDIT_READ}),
 }

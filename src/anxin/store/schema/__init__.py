@@ -3,7 +3,8 @@
 Tables by area: people (persons, households, groups, vulnerable statuses, enrolments), claims
 (settlements, adjudication runs, adjudications, review decisions, accumulators), payments (batches, payments, ledger),
 group claims (claims, claim results), long-term care (assessments, care providers, care bills,
-care bill results), life policies (policies, loans, beneficiaries, events, status history), records (imports, import problems, the append-only audit log), and access (users, sessions,
+care bill results), life policies (policies, loans, beneficiaries, servicing requests, callback tasks, events,
+status history), records (imports, import problems, the append-only audit log), and access (users, sessions,
 API tokens, idempotent requests).
 """
 
@@ -17,7 +18,15 @@ from anxin.store.schema.claims import (
     Settlement,
 )
 from anxin.store.schema.group_claims import Claim, ClaimResult, ClaimReviewDecision
-from anxin.store.schema.life import LifePolicy, PolicyBeneficiary, PolicyEvent, PolicyLoan, PolicyStatusChange
+from anxin.store.schema.life import (
+    CallbackTask,
+    LifePolicy,
+    PolicyBeneficiary,
+    PolicyEvent,
+    PolicyLoan,
+    PolicyStatusChange,
+    ServicingRequest,
+)
 from anxin.store.schema.long_term_care import CareAssessment, CareBill, CareBillResult, CareProvider
 from anxin.store.schema.payments import LedgerEntry, Payment, PaymentBatch
 from anxin.store.schema.people import Enrollment, Group, GroupMember, Household, Person, VulnerableStatus
@@ -30,6 +39,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "CallbackTask",
     "CareAssessment",
     "CareBill",
     "CareBillResult",
@@ -54,6 +64,7 @@ __all__ = [
     "PolicyLoan",
     "PolicyStatusChange",
     "ReviewDecision",
+    "ServicingRequest",
     "Settlement",
     "User",
     "UserSession",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anxin.store.schema.base import Base, Fen, Id, Timestamp, utc_now
@@ -78,13 +78,70 @@ class PolicyBeneficiary(Base):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
 
 
+class ServicingRequest(Base):
+    """A servicing request (保全申请) as it was decided: the kind, the channel it came by, the day it
+    takes effect, ``done`` or ``refused`` (with the reason's code), the money it moved, its own fields
+    (``details``, JSON; never an ID number), the explanation line by line, who entered it. Money a
+    request owes the customer (a surrender, a refund) is due by ``due_by``."""
+
+    __tablename__ = "servicing_requests"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    request_no: Mapped[str] = mapped_column(String(40), unique=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("life_policies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12))
+    day: Mapped[dt.date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(Fen, default=0)
+    due_by: Mapped[dt.date | None] = mapped_column(Date)
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    explanation_zh: Mapped[str] = mapped_column(Text, default="")
+    explanation_en: Mapped[str] = mapped_column(Text, default="")
+    refusal_code: Mapped[str] = mapped_column(String(40), default="")
+    entered_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
+
+    __table_args__ = (Index("ix_servicing_requests_day_channel", "day", "channel"),)
+
+
+class CallbackTask(Base):
+    """A new-policy callback (新契约回访) of a policy over one year, due by the last day of its
+    cooling-off period: ``open``, ``done`` (with the channel, ``electronic`` or ``phone``, and the seven
+    confirmations) or ``closed`` (the policy was cancelled in cooling-off, or ended, before the call)."""
+
+    __tablename__ = "callback_tasks"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("life_policies.id"), unique=True)
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    channel: Mapped[str | None] = mapped_column(String(12))
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    attempts: Mapped[int] = mapped_column(default=0)
+    right_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    signed_in_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    read_brochure_and_risk_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    understands_cover: Mapped[bool] = mapped_column(Boolean, default=False)
+    knows_surrender_losses: Mapped[bool] = mapped_column(Boolean, default=False)
+    knows_cooling_off_rights: Mapped[bool] = mapped_column(Boolean, default=False)
+    knows_payment_schedule: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_reason: Mapped[str] = mapped_column(String(40), default="")
+    recorded_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
+
+    __table_args__ = (Index("ix_callback_tasks_status_due_on", "status", "due_on"),)
+
+
 class PolicyEvent(Base):
     """One posting of a policy event (append-only): the event, the day, the status change it made,
-    the debit and credit accounts and the fen (accounts empty and 0 fen for an event moving no money)."""
+    the debit and credit accounts and the fen (accounts empty and 0 fen for an event moving no money).
+    Written by a daily run (``run_id``) or by a servicing request (``request_id``)."""
 
     __tablename__ = "policy_events"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("adjudication_runs.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("adjudication_runs.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("servicing_requests.id"))
     policy_id: Mapped[int] = mapped_column(ForeignKey("life_policies.id"))
     day: Mapped[dt.date] = mapped_column(Date)
     event: Mapped[str] = mapped_column(String(40))
@@ -100,7 +157,7 @@ class PolicyEvent(Base):
 
 class PolicyStatusChange(Base):
     """A policy's status history (append-only): the status it entered on ``day`` and why — the
-    imported status (``import_id``), or the daily run's event (``run_id``)."""
+    imported status (``import_id``), the daily run's event (``run_id``) or a request (``request_id``)."""
 
     __tablename__ = "policy_status_changes"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -111,6 +168,7 @@ class PolicyStatusChange(Base):
     event: Mapped[str] = mapped_column(String(40))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("adjudication_runs.id"))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("servicing_requests.id"))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
 
     __table_args__ = (Index("ix_policy_status_changes_policy_id_day", "policy_id", "day"),)
