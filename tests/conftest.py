@@ -16,6 +16,9 @@ from anxin.store.config import load_settings
 from anxin.store.database import Database, make_engine, open_database
 from anxin.store.schema import Base
 
+#: The command line's tables and messages wrap at the console width: give every test the same one,
+#: whatever terminal (or none, in a parallel worker) runs the tests.
+os.environ["COLUMNS"] = "160"
 TEST_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
 POSTGRES = os.environ.get("ANXIN_TEST_DATABASE_URL", "")
 
