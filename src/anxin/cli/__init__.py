@@ -6,11 +6,13 @@ import typer
 
 from anxin.cli import (
     adjudicate_cli,
+    callbacks_cli,
     care_cli,
     claims_cli,
     database_cli,
     imports_cli,
     payments_cli,
+    premiums_cli,
     programs_cli,
     reports_cli,
     servicing_cli,
@@ -31,6 +33,9 @@ app.command("adjudicate")(adjudicate_cli.adjudicate)
 app.add_typer(claims_cli.app, name="claims")
 app.add_typer(care_cli.app, name="care")
 app.add_typer(servicing_cli.app, name="servicing")
+app.add_typer(premiums_cli.app, name="premiums")
+app.add_typer(callbacks_cli.app, name="callbacks")
+app.command("kpis")(callbacks_cli.kpis)
 app.add_typer(payments_cli.app, name="pay")
 app.add_typer(reports_cli.app, name="report")
 reports_cli.app.command("care")(care_cli.report)

@@ -6,7 +6,9 @@ not seen that day are read in chunks of policy ids with their loan accounts; eac
 in one transaction, what changed is written: the policies' state columns (only rows that differ), the
 loan accounts (only those that differ; a settled loan is removed), the events with their ledger
 postings (``policy_events``, append-only) and the status changes (``policy_status_changes``,
-append-only). A run is recorded like the other runs (:mod:`anxin.services.run_records`).
+append-only). A run is recorded like the other runs (:mod:`anxin.services.run_records`). After the
+chunks, the day's new-policy callback tasks are opened and those of ended policies closed
+(:mod:`anxin.services.callbacks`).
 
 Running a day again writes no policy, loan, event or status row: every policy done carries the day
 in ``last_run_day``. A run killed between chunks leaves whole chunks written; run again, it continues
@@ -31,6 +33,7 @@ from anxin.domain.life.products import LifeProduct
 from anxin.domain.life.relief import ReliefCampaign
 from anxin.engine.servicing import run_day
 from anxin.engine.servicing_terms import LOAN_SCHEMA, POLICY_SCHEMA
+from anxin.services.callbacks import close_ended_callback_tasks, open_callback_tasks
 from anxin.services.run_records import finish_run, start_run
 from anxin.store.bulk import bulk_insert
 from anxin.store.database import Database
@@ -105,6 +108,9 @@ def run_servicing_day(
         done += len(ids)
         if progress:
             progress(min(done, total), total)
+    with db.engine.begin() as connection:
+        open_callback_tasks(connection, day, catalogue)
+        close_ended_callback_tasks(connection, day)
     with db.engine.begin() as connection:
         refresh_statistics(connection, ("policy_events", "policy_status_changes"), totals["lines"])
     finish_run(db, run_id, PROGRAM, MODE, total, totals, actor, recomputed=total)
