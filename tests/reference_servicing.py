@@ -72,6 +72,8 @@ def service_policy(policy: dict, loan: dict | None, product, campaigns, day: dt.
     months = product.premium.mode.months
     relief_grace, defer = relief(campaigns, policy["region"], day)
 
+    if loan and day == loan["maturity"] and defer:
+        events.append(("loan_interest_deferred", None, None, None, None, 0))
     if loan and day >= loan["maturity"] and not defer:
         added = interest(loan["principal"], loan["rate_bp"], (day - loan["start"]).days)
         events.append(
@@ -124,6 +126,13 @@ def service_policy(policy: dict, loan: dict | None, product, campaigns, day: dt.
     ):
         event, to, settle = "reinstatement_window_over", "terminated", True
 
+    if (
+        event is None
+        and status == "grace"
+        and day == policy["due_on"] + dt.timedelta(days=product.grace.days + 1)
+    ):
+        # the product's grace would have ended today: a relief campaign's longer grace keeps it
+        events.append(("grace_extended_by_relief", None, None, None, None, 0))
     if event is not None:
         postings = []
         if lend:

@@ -1,4 +1,5 @@
-"""`anxin report …`: the program year's figures as tables, a summary paragraph and exports."""
+"""`anxin report …`: the program year's figures as tables, a summary paragraph and exports; the
+life-policy servicing year (``life``) and the relief campaigns (``campaigns``)."""
 
 from __future__ import annotations
 
@@ -125,5 +126,84 @@ def _claims_year_report(program: str, year: int, out: Path | None, actor: str | 
             )  # fmt: skip
         console.print(table)
     console.print(claims_summary_zh(report), highlight=False)
+    for path in written:
+        console.print(f"已导出 / exported: {path}")
+
+
+LifeLevel = Annotated[str, typer.Option("--level", help="汇总层级 province（省）| city（地市）/ level")]
+
+
+@app.command("life")
+def life_report_command(
+    year: YearOption,
+    level: LifeLevel = "province",
+    region: Annotated[str | None, typer.Option("--region", help="地区代码或前缀，如 41 / region")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="导出 XLSX（每表一页）或 CSV（每表一个文件）/ export file"),
+    ] = None,
+    actor: ActorOption = None,
+) -> None:
+    """寿险保全年度：按月份 × 地区的有效保单、中止、复效、退保、贷款 / the life-servicing year."""
+    from anxin.services.life_report_export import LIFE_COLUMNS, export_life_report, life_overview_rows
+    from anxin.services.life_reports import life_report
+    from anxin.store.database import open_database
+
+    try:
+        db = open_database()
+        with console.status("汇总 / summing…"):
+            report = life_report(db, year, level=level, region=region)
+        written = export_life_report(report, out, db=db, actor=actor_name(actor)) if out else []
+    except AnxinError as error:
+        fail(error)
+    overview = Table(
+        "指标 Item", "数值 Value", "单位 Unit", title=f"寿险保全 {year}年 / life-policy servicing"
+    )
+    for item, value, unit in life_overview_rows(report, grouping=True):
+        overview.add_row(item, value, unit)
+    console.print(overview)
+    table = Table("月份 Month", "地区 Region", *(header for _, header, _ in LIFE_COLUMNS),
+                  title="按月份与地区 / by month and region")  # fmt: skip
+    for row in [*report.rows, report.totals]:
+        table.add_row(
+            row.month, row.region,
+            *(format_yuan(getattr(row, n)) if money else f"{getattr(row, n):,}" for n, _, money in LIFE_COLUMNS),
+        )  # fmt: skip
+    console.print(table)
+    for path in written:
+        console.print(f"已导出 / exported: {path}")
+
+
+@app.command("campaigns")
+def campaigns_command(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="导出 XLSX（每表一页）或 CSV（每表一个文件）/ export file"),
+    ] = None,
+    actor: ActorOption = None,
+) -> None:
+    """救助活动：延长宽限期、免息复效、缓息贷款、成本与受助保单 / whom each relief campaign helped, at what cost."""
+    from anxin.services.campaign_reports import campaign_reports
+    from anxin.services.life_report_export import export_campaign_reports
+    from anxin.store.database import open_database
+
+    try:
+        db = open_database()
+        reports = campaign_reports(db)
+        written = export_campaign_reports(reports, out, db=db, actor=actor_name(actor)) if out else []
+    except AnxinError as error:
+        fail(error)
+    table = Table(
+        "活动 Campaign", "窗口 Window", "延长宽限期 Grace kept", "免息复效 Interest-free", "免收利息 Waived (元)",
+        "缓息贷款 Deferred loans", "成本 Cost (元)", "受助保单 Helped", title="救助活动 / relief campaigns",
+    )  # fmt: skip
+    for c in reports:
+        table.add_row(
+            f"{c.name_zh}（{c.code}）", f"{c.window_from} – {c.window_to}", f"{c.grace_extended_policies:,}",
+            f"{c.interest_free_reinstatements:,}", format_yuan(c.waived_interest_fen), f"{c.interest_deferred_loans:,}",
+            format_yuan(c.cost_fen), f"{c.helped_policies:,}",
+        )  # fmt: skip
+    console.print(table)
+    console.print("成本 = 免收的复效利息 / cost = the reinstatement interest waived", highlight=False)
     for path in written:
         console.print(f"已导出 / exported: {path}")

@@ -23,6 +23,11 @@ still serviced (in force, in grace, in APL cover or suspended) whose ``last_run_
       debt refunded.
 3. The loan's accrued interest is brought to ``day`` and ``last_run_day`` set to ``day``.
 
+Relief leaves a trace (events moving no money, no status change): ``loan_interest_deferred`` on the
+day a loan matures while a campaign defers its interest, and ``grace_extended_by_relief`` on the day
+after the product's own grace (``due_on`` + grace days + 1) when a campaign's longer grace keeps the
+policy in grace.
+
 A new loan on a loan account (automatic premium loans) first capitalises the interest so far; its term
 restarts on ``day``. Running a day again changes nothing (``last_run_day``); every policy's row
 depends only on its own row and loan, so any split of the book into chunks gives the same result.
@@ -228,7 +233,21 @@ def _decide(
         .then(t.round_half_up(c("premium") * c("_buy_days"), c("_period")))
         .otherwise(0),
     )  # fmt: skip
-    return lazy.with_columns(_status_to=_status_to()).collect(engine=ENGINE)
+    return lazy.with_columns(_status_to=_status_to(), **_relief_flags(today)).collect(engine=ENGINE)
+
+
+def _relief_flags(today: pl.Expr) -> dict[str, pl.Expr]:
+    """What relief did today, as events moving no money: ``_deferred``, a loan maturing today whose
+    interest a campaign defers (not capitalised); ``_extended``, a policy in grace on the day after the
+    product's own grace that a campaign's longer grace keeps in grace (no other event today)."""
+    deferred = c("_todo") & c("_has_loan") & (c("_maturity") == today) & c("_defer")
+    extended = (
+        c("_todo")
+        & (c("status") == St.GRACE)
+        & c("_event").is_null()
+        & (c("due_on") + pl.duration(days=c("_grace") + 1) == today)
+    )
+    return {"_deferred": deferred.fill_null(False), "_extended": extended.fill_null(False)}
 
 
 def _status_to() -> pl.Expr:
@@ -303,13 +322,26 @@ def _posting_specs() -> list[tuple[pl.Expr, A, A, pl.Expr]]:
 
 def _events(frame: pl.DataFrame, day: dt.date) -> pl.DataFrame:
     """One row per posting; an event without postings gets one row with no accounts and 0 fen."""
-    base = frame.lazy().filter(c("_cap") | c("_event").is_not_null()).with_row_index("_n")
+    base = (
+        frame.lazy()
+        .filter(c("_cap") | c("_deferred") | c("_event").is_not_null() | c("_extended"))
+        .with_row_index("_n")
+    )
+    none = pl.lit(None, pl.String)
     parts = [
         base.filter(c("_cap")).select(
             "_n", "policy_id", _slot=pl.lit(0), event=pl.lit(E.LOAN_INTEREST_CAPITALISED.value),
-            status_from=pl.lit(None, pl.String), status_to=pl.lit(None, pl.String),
+            status_from=none, status_to=none,
             debit=pl.lit(A.POLICY_LOANS.value), credit=pl.lit(A.LOAN_INTEREST_INCOME.value), amount=c("_cap_interest"),
-        )
+        ),
+        base.filter(c("_deferred")).select(
+            "_n", "policy_id", _slot=pl.lit(0), event=pl.lit(E.LOAN_INTEREST_DEFERRED.value),
+            status_from=none, status_to=none, debit=none, credit=none, amount=pl.lit(0, I64),
+        ),
+        base.filter(c("_extended")).select(
+            "_n", "policy_id", _slot=pl.lit(1), event=pl.lit(E.GRACE_EXTENDED_BY_RELIEF.value),
+            status_from=none, status_to=none, debit=none, credit=none, amount=pl.lit(0, I64),
+        ),
     ]  # fmt: skip
     specs = _posting_specs()
     any_posting = pl.any_horizontal([cond for cond, *_ in specs])

@@ -62,6 +62,8 @@ class EventKind(enum.StrEnum):
     COOLING_OFF_CANCELLED = "cooling_off_cancelled"
     SURRENDERED = "surrendered"
     SURVIVAL_BENEFIT_PAID = "survival_benefit_paid"
+    GRACE_EXTENDED_BY_RELIEF = "grace_extended_by_relief"
+    LOAN_INTEREST_DEFERRED = "loan_interest_deferred"
 
     @property
     def label_zh(self) -> str:
@@ -100,6 +102,14 @@ _EVENT_TEXT = {
     EventKind.COOLING_OFF_CANCELLED: ("犹豫期退保", "cancelled in the cooling-off period"),
     EventKind.SURRENDERED: ("退保", "policy surrendered"),
     EventKind.SURVIVAL_BENEFIT_PAID: ("领取生存金", "survival benefit paid"),
+    EventKind.GRACE_EXTENDED_BY_RELIEF: (
+        "救助活动延长宽限期：原宽限期已满，保单仍在宽限期内",
+        "grace extended by a relief campaign: the product's grace is over, the policy stays in grace",
+    ),
+    EventKind.LOAN_INTEREST_DEFERRED: (
+        "救助活动缓收贷款利息",
+        "loan interest deferred by a relief campaign: not capitalised at maturity",
+    ),
 }
 
 

@@ -3,19 +3,25 @@ and the Chinese summary; or the same as an Excel workbook (each export is audite
 
 A group-cover program (团体意外与健康, 特定疾病) has its claims year under
 ``/reports/claims/{program}/{year}`` (claims, claimants, paid, by claim type and by city) and
-``….xlsx``; the settlement report of such a program answers 422 ``wrong_program_kind``, naming it."""
+``….xlsx``; the settlement report of such a program answers 422 ``wrong_program_kind``, naming it.
+
+Life-policy servicing (寿险保全): ``/reports/life?year=&level=`` the year by month × region, and
+``/reports/campaigns`` the relief campaigns (whom each helped, what it cost)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from anxin.domain.access import Permission as P
 from anxin.domain.errors import InvalidInput
+from anxin.services.campaign_reports import CampaignRegionRow, CampaignReport, campaign_reports
 from anxin.services.claims_reports import ClaimShare, ClaimsYearReport, claims_summary_zh, claims_year_report
 from anxin.services.imports.claims import claims_program_kind
+from anxin.services.life_reports import LifeMonthRow, life_report
 from anxin.services.payments import pays_claims
 from anxin.services.program_lookup import shipped_program
 from anxin.services.report_download import report_workbook
@@ -103,6 +109,105 @@ class ClaimsReportOut(BaseModel):
     by_type: list[ClaimShareOut]
     by_city: list[ClaimShareOut]
     summary_zh: str = Field(description="年度摘要（中文）/ the year in one paragraph, in Chinese")
+
+
+class LifeMonthOut(BaseModel):
+    month: str = Field(description="月份 YYYY-MM，合计行为“全年” / the month, 全年 for the totals")
+    region: str = Field(description="地区代码前缀（省 2 位、地市 4 位）/ the region prefix")
+    policies_in_force: int = Field(description="月末有效保单 / policies in force at the month's end")
+    suspensions: int
+    reinstatements: int
+    surrenders: int
+    surrender_paid_fen: int
+    surrender_paid_yuan: str
+    cooling_off_cancellations: int
+    terminations: int
+    loans_taken: int
+    loans_taken_fen: int
+    loans_outstanding_fen: int = Field(description="月末贷款余额 / principal outstanding at the month's end")
+    loan_interest_fen: int
+
+
+class LifeReportOut(BaseModel):
+    year: int
+    level: str = Field(description="province 省 | city 地市")
+    region: str | None
+    rows: list[LifeMonthOut]
+    totals: LifeMonthOut
+
+
+class CampaignRegionOut(BaseModel):
+    region: str = Field(description="地市代码前缀 / the city prefix")
+    grace_extended_policies: int
+    grace_extended_sum_insured_fen: int
+    interest_free_reinstatements: int
+    waived_interest_fen: int
+    interest_deferred_loans: int
+    interest_deferred_principal_fen: int
+    helped_policies: int
+
+
+class CampaignOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    window_from: dt.date
+    window_to: dt.date
+    regions: list[str]
+    grace_extended_policies: int = Field(description="延长宽限期保单 / policies kept in grace")
+    grace_extended_sum_insured_fen: int = Field(description="其保额 / the cover kept in force")
+    interest_free_reinstatements: int
+    waived_interest_fen: int
+    interest_deferred_loans: int
+    interest_deferred_principal_fen: int
+    cost_fen: int = Field(description="活动成本 = 免收的复效利息 / cost = reinstatement interest waived")
+    cost_yuan: str
+    helped_policies: int = Field(description="受助保单（去重）/ distinct policies helped")
+    by_region: list[CampaignRegionOut]
+
+
+def _life_row(row: LifeMonthRow) -> LifeMonthOut:
+    return LifeMonthOut(**vars(row), surrender_paid_yuan=yuan(row.surrender_paid_fen) or "")
+
+
+def _campaign(found: CampaignReport) -> CampaignOut:
+    fields = {k: v for k, v in vars(found).items() if k not in ("by_region", "regions")}
+    return CampaignOut(
+        **fields,
+        regions=list(found.regions),
+        cost_yuan=yuan(found.cost_fen) or "",
+        by_region=[CampaignRegionOut(**vars(r)) for r in found.by_region if isinstance(r, CampaignRegionRow)],
+    )
+
+
+@router.get("/life", response_model=LifeReportOut, summary="寿险保全报表 / the life-servicing year")
+def life(
+    request: Request,
+    staff: Annotated[Staff, require(P.REPORTS_READ)],
+    year: Annotated[int, Query(ge=1990, le=2100, description="年度 / year")],
+    level: Annotated[
+        str, Query(pattern="^(province|city)$", description="province 省 | city 地市")
+    ] = "province",
+    region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="地区代码或前缀 / region")] = None,
+) -> LifeReportOut:
+    """按月份 × 地区：有效保单、效力中止、复效、退保、犹豫期撤销、终止、保单贷款与利息。
+    By month × region: in force, suspensions, reinstatements, surrenders, cancellations, terminations,
+    loans and their interest."""
+    found = life_report(database(request), year, level=level, region=region)
+    return LifeReportOut(
+        year=found.year,
+        level=found.level,
+        region=found.region,
+        rows=[_life_row(r) for r in found.rows],
+        totals=_life_row(found.totals),
+    )
+
+
+@router.get("/campaigns", response_model=list[CampaignOut], summary="救助活动报告 / the relief campaigns")
+def campaigns(request: Request, staff: Annotated[Staff, require(P.REPORTS_READ)]) -> list[CampaignOut]:
+    """每个救助活动：延长宽限期、免息复效、缓息贷款、成本与受助保单，按地市。
+    Each relief campaign: whom it helped and what it cost, by city."""
+    return [_campaign(c) for c in campaign_reports(database(request))]
 
 
 def _report(request: Request, program: str, year: int) -> ProgramYearReport:

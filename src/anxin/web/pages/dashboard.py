@@ -1,8 +1,12 @@
 """The dashboard: every program year in one table, then one program year at a glance — figures,
-monthly payouts, shares, the summary."""
+monthly payouts, shares, the summary; and, when there are life policies, the life-policy servicing
+(寿险保全) of the latest year with policy events: suspensions, reinstatements, surrenders, loans
+outstanding and the life-service KPI rates."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -11,9 +15,11 @@ from fastapi.responses import Response
 from anxin.domain.access import Permission
 from anxin.domain.money import format_yuan, format_yuan_cn
 from anxin.services.dashboard import MonthTotal, default_program_year, monthly_payouts, program_years
+from anxin.services.life_reports import LifeMonthRow, latest_life_year, life_report
 from anxin.services.overview import program_overview
 from anxin.services.reports import ProgramYearReport, Share, program_year_report, summary_zh
 from anxin.services.users import Staff
+from anxin.store.database import Database
 from anxin.web.charts import Item, bar_chart, column_chart
 from anxin.web.i18n import language
 from anxin.web.pages.common import program_names, share_label, valid_code
@@ -39,7 +45,11 @@ def dashboard(
     elif chosen is not None:
         chosen_code, chosen_year = chosen.program_code, chosen.year
     else:
-        return render(request, "dashboard.html", {"report": None, "known": known, "overview": overview})
+        return render(
+            request,
+            "dashboard.html",
+            {"report": None, "known": known, "overview": overview, "life": life_section(db)},
+        )
     report = program_year_report(db, chosen_code, chosen_year)
     months = monthly_payouts(db, chosen_code, chosen_year)
     lang = language(request)
@@ -55,8 +65,30 @@ def dashboard(
             "program_names": program_names({k.program_code for k in known} | {chosen_code}),
             "charts": charts(report, months, lang),
             "overview": overview,
+            "life": life_section(db),
         },
     )
+
+
+@dataclass(frozen=True)
+class LifeSection:
+    """The dashboard's life-policy servicing figures of one year."""
+
+    year: int
+    totals: LifeMonthRow
+    #: ``anxin.services.life_kpis.KpiValue`` of the year (e-callback rate, e-servicing rate …).
+    kpis: list  # type: ignore[type-arg]
+
+
+def life_section(db: Database) -> LifeSection | None:
+    """The latest year with policy events, or ``None`` when there are no life policies."""
+    year = latest_life_year(db)
+    if year is None:
+        return None
+    from anxin.services.life_kpis import kpi_values  # the KPI definitions load with it
+
+    kpis = kpi_values(db, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
+    return LifeSection(year, life_report(db, year).totals, list(kpis))
 
 
 def charts(report: ProgramYearReport, months: list[MonthTotal], lang: str) -> list:  # type: ignore[type-arg]

@@ -2,7 +2,9 @@
 status) and their export to Excel (audited). A group-cover program (团体意外与健康, 特定疾病) shows
 its claims year instead: claims, claimants, paid, by claim type and by city, exported likewise; a
 long-term care program (长期护理保险) its year or one month (``?month=``): bills, persons, days, cost, due
-and paid by service type, exported to Excel or CSV, each service's bills reachable from the persons."""
+and paid by service type, exported to Excel or CSV, each service's bills reachable from the persons. The life-policy servicing report (寿险保全, ``/reports/life``)
+shows a year by month × region (province or city) and the relief campaigns (whom each helped, what it
+cost), each exported to Excel (audited)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from fastapi.responses import Response
 
 from anxin.domain.access import Permission
 from anxin.domain.errors import NotFound
+from anxin.services.campaign_reports import campaign_reports
 from anxin.services.care_reports import CareReport, care_report, care_summary_zh, is_care_program
 from anxin.services.claims_reports import ClaimsYearReport, claims_summary_zh, claims_year_report
 from anxin.services.dashboard import default_program_year, program_years
+from anxin.services.life_report_export import campaign_workbook, life_overview_rows, life_report_workbook
+from anxin.services.life_reports import LEVELS, latest_life_year, life_report, life_years
 from anxin.services.payments import pays_claims
 from anxin.services.report_download import care_report_file, report_workbook
 from anxin.services.report_export import care_overview_rows, claims_overview_rows, overview_rows
@@ -32,6 +37,62 @@ router = APIRouter()
 def _checked(program: str, year: int, month: int | None = None) -> None:
     if not valid_code(program) or not 1900 <= year <= 2100 or not (month is None or 1 <= month <= 12):
         raise NotFound("没有该方案年度", "no such program year", code="unknown_program_year")
+
+
+def _life_checked(year: int, level: str) -> None:
+    if not 1900 <= year <= 2100 or level not in LEVELS:
+        raise NotFound("没有该年度或汇总层级", "no such year or level", code="unknown_life_report")
+
+
+@router.get("/reports/life")
+def life_reports(
+    request: Request,
+    staff: Annotated[Staff, require(Permission.REPORTS_READ)],
+    year: int | None = None,
+    level: str = "province",
+) -> Response:
+    """The life-servicing year by month × region, then the relief campaigns."""
+    db = database(request)
+    chosen = year if year is not None else latest_life_year(db)
+    context: dict[str, object] = {"life_view": True, "report": None, "level": level, "levels": LEVELS}
+    if chosen is not None:
+        _life_checked(chosen, level)
+        found = life_report(db, chosen, level=level)
+        context |= {
+            "life": found,
+            "life_overview": life_overview_rows(found, grouping=True)[3:],
+            "years": sorted(set(life_years(db)) | {chosen}, reverse=True),
+        }
+    context["campaigns"] = campaign_reports(db)
+    return render(request, "reports.html", context)
+
+
+@router.get("/reports/life/export.xlsx")
+def life_export(
+    request: Request,
+    year: int,
+    staff: Annotated[Staff, require(Permission.REPORTS_READ)],
+    level: str = "province",
+) -> Response:
+    """The life-servicing year as an Excel workbook (overview, month × region); audited."""
+    _life_checked(year, level)
+    db = database(request)
+    data = life_report_workbook(db, life_report(db, year, level=level), actor=staff.username)
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="life-{year}-{level}.xlsx"'},
+    )
+
+
+@router.get("/reports/campaigns/export.xlsx")
+def campaigns_export(request: Request, staff: Annotated[Staff, require(Permission.REPORTS_READ)]) -> Response:
+    """Every relief campaign's report as an Excel workbook (campaigns, by city); audited."""
+    db = database(request)
+    data = campaign_workbook(db, campaign_reports(db), actor=staff.username)
+    return Response(
+        data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="campaigns.xlsx"'}
+    )
 
 
 @router.get("/reports")
