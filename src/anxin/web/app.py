@@ -28,7 +28,11 @@ def vendor_assets() -> Path | None:
 
 
 def create_app(db: Database | None = None) -> FastAPI:
+    from anxin.web.api import callbacks as callbacks_api
+    from anxin.web.api import policies as policies_api
     from anxin.web.api import router as api_router
+    from anxin.web.pages import callbacks as callbacks_pages
+    from anxin.web.pages import policies as policies_pages
     from anxin.web.pages import router as pages_router
 
     app = FastAPI(
@@ -55,7 +59,11 @@ def create_app(db: Database | None = None) -> FastAPI:
     if vendor is not None:
         app.mount("/vendor", StaticFiles(directory=vendor / "htmx.org" / "dist"), name="vendor")
     app.include_router(api_router, prefix="/api/v1")
+    for area in (policies_api, callbacks_api):
+        app.include_router(area.router, prefix="/api/v1")
     app.include_router(pages_router)
+    for pages in (policies_pages, callbacks_pages):
+        app.include_router(pages.router, include_in_schema=False)
     return app
 
 
