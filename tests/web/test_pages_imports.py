@@ -44,7 +44,8 @@ def test_upload_form_is_there_for_clerks(app):
     assert '<form id="import-upload"' in html and 'enctype="multipart/form-data"' in html
     assert '<input type="file" name="file"' in html and '<select name="kind"' in html
     assert "<progress data-upload" in html
-    assert 'id="imports"' in html and "persons.parquet" in html  # the demo's imports are listed
+    # the demo's imports are listed, newest first: its life year's premium collections come last
+    assert 'id="imports"' in html and "premiums-2021-12-" in html
 
 
 def test_a_file_with_one_bad_row_is_rejected_with_its_problem_listed_and_downloadable(app, web_db):

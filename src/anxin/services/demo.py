@@ -1,5 +1,6 @@
 """``anxin demo``: a synthetic province through a whole program year on the database, summarized;
-then one program of every other kind on the same residents (:mod:`.demo_programs`).
+then one program of every other kind on the same residents (:mod:`.demo_programs`), and a book of
+life policies of the same residents through a year of servicing days (:mod:`.demo_life`).
 
 The province's settlement file also carries the bureau's own critical-illness figure
 (``hifmi_pay``), simulated as our payout with a small share deliberately off, so the demo shows
@@ -8,6 +9,7 @@ the reconciliation a program office does every month.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ from anxin.domain.money import format_ratio, format_yuan
 from anxin.domain.programs import Program
 from anxin.services.adjudication import adjudicate
 from anxin.services.calculate import adjudicate as compute_file
+from anxin.services.demo_life import LIFE_YEAR, LifeYear, book_size, life_year, run_life_year
 from anxin.services.demo_programs import ProgramOutcome, run_other_programs
 from anxin.services.imports import import_persons, import_settlements
 from anxin.services.payments import pay
@@ -125,6 +128,18 @@ def run_demo(
             )
             batch = pay(db, chosen.code, payee="fund", actor="demo")
             others = run_other_programs(db, paths["persons"], workdir, chosen, year, seed=seed, bar=bar)
+            started = time.perf_counter()
+            policies, new_policies = book_size(persons)
+            days = run_life_year(
+                db,
+                paths["persons"],
+                workdir,
+                seed=seed,
+                policies=policies,
+                new_policies=new_policies,
+                progress=bar(f"寿险保全 {LIFE_YEAR} / life policies, day by day"),
+            )
+            life = life_year(db, days_run=days, seconds=time.perf_counter() - started)
         report = program_year_report(db, chosen.code, year)
         reconciliation = reconcile(db, chosen.code, year)
         largest = _largest_payout(db, chosen.code, year)
@@ -133,7 +148,7 @@ def run_demo(
     finally:
         db.dispose()
     parts = _report(chosen, year, people, claims, run, batch, report, reconciliation, explanation, db)
-    return Group(*parts, *_other_programs(others))
+    return Group(*parts, *_other_programs(others), *_life(life))
 
 
 def _say(console: Console | None, text: str) -> None:
@@ -221,6 +236,84 @@ def _other_programs(outcomes: list[ProgramOutcome]) -> list[object]:
             format_yuan(o.batch.total_fen) if o.batch.batch_id else "无新增 / nothing new",
         )
     return [table, *(o.summary_zh for o in outcomes)]
+
+
+def _life(life: LifeYear) -> list[object]:
+    """The life year: the book, the year's servicing, the requests and callbacks, the relief
+    campaign and the two electronic-channel rates."""
+    steps = Table(
+        "步骤 Step", "结果 Result", title=f"寿险保全 {life.year} 年度演示 / life-policy servicing demo"
+    )
+    steps.add_row(
+        "年度 year",
+        f"{life.year}（救助活动之年，不随上面项目的年度）/ the relief campaign's year, not the programs'",
+    )
+    steps.add_row(
+        "保单 policies", f"{life.policies:,} 件，其中年内新单 {life.new_business:,} 件 / new in the year"
+    )
+    steps.add_row(
+        "逐日运行 days run",
+        f"本次运行 {life.days_run} 天（日批、收费、申请、回访），用时 {life.seconds:.1f} 秒 / days run now"
+        if life.days_run
+        else "全年已运行，未改变 / the year was already run: nothing changed",
+    )
+    steps.add_row(
+        "收取保费 premiums collected", f"{life.premiums_paid:,} 期，{format_yuan(life.premiums_fen)} 元"
+    )
+    done = sum(d for _, d, _ in life.requests)
+    refused = sum(r for _, _, r in life.requests)
+    steps.add_row("保全申请 servicing requests", f"办结 {done:,}，拒绝 {refused:,} / done, refused")
+    steps.add_row(
+        "新契约回访 callbacks",
+        f"电子化 {life.callbacks['electronic']:,}，电话 {life.callbacks['phone']:,}，"
+        f"逾期未回访 {life.callbacks['overdue']:,}，跨年待回访 {life.callbacks['open']:,}，关闭 {life.callbacks['closed']:,} "
+        "/ electronic, phone, overdue, due next year, closed",
+    )
+    statuses = Table("状态 Status", "保单 Policies", title="年末保单状态 / policies by status at year end")
+    for status, count in life.statuses:
+        statuses.add_row(f"{status.label_zh} {status.value}", f"{count:,}")
+    t = life.totals
+    year = Table("指标 Figure", "数值 Value", title=f"{life.year} 年保全数据 / the year's servicing")
+    for label, value in (
+        ("效力中止 suspensions", f"{t.suspensions:,}"),
+        ("复效 reinstatements", f"{t.reinstatements:,}"),
+        ("退保 surrenders", f"{t.surrenders:,} 件，{format_yuan(t.surrender_paid_fen)} 元"),
+        ("犹豫期撤销 cooling-off cancellations", f"{t.cooling_off_cancellations:,}"),
+        ("终止 terminations", f"{t.terminations:,}"),
+        ("保单贷款 loans taken", f"{t.loans_taken:,} 笔，{format_yuan(t.loans_taken_fen)} 元"),
+        ("年末贷款余额 loans outstanding (元)", format_yuan(t.loans_outstanding_fen)),
+        ("贷款利息收入 loan interest (元)", format_yuan(t.loan_interest_fen)),
+    ):
+        year.add_row(label, value)
+    kinds = Table("申请 Request", "办结 Done", "拒绝 Refused", title="保全申请 / servicing requests by kind")
+    for kind, done_n, refused_n in life.requests:
+        kinds.add_row(f"{kind.label_zh} {kind.label_en}", f"{done_n:,}", f"{refused_n:,}")
+    kinds.add_row(
+        "渠道 channels (办结 done)",
+        "，".join(f"{c.label_zh} {n:,}" for c, n in life.channels if n),
+        "",
+    )
+    c = life.campaign
+    relief = Table("指标 Figure", "数值 Value", title=f"救助活动 / relief campaign: {c.name_zh}")
+    for label, value in (
+        ("期间 window", f"{c.window_from} ~ {c.window_to}，地区 regions {'、'.join(c.regions)}"),
+        ("受助保单 policies helped", f"{c.helped_policies:,}"),
+        (
+            "延长宽限期 grace extended",
+            f"{c.grace_extended_policies:,} 件，保额 {format_yuan(c.grace_extended_sum_insured_fen)} 元",
+        ),
+        ("免息复效 interest-free reinstatements", f"{c.interest_free_reinstatements:,}"),
+        ("减免利息 interest waived (元)", format_yuan(c.waived_interest_fen)),
+        ("缓收贷款利息 loans with interest deferred", f"{c.interest_deferred_loans:,}"),
+    ):
+        relief.add_row(label, value)
+    rates = Table(
+        "指标 KPI", "比率 Rate", "分子/分母 n/d", "目标 Target", title="电子化指标 / electronic-channel rates"
+    )
+    for k in life.kpis:
+        target = format_ratio(k.target_bp) if k.target_bp is not None else "—"
+        rates.add_row(f"{k.name_zh} {k.name_en}", k.rate_text, f"{k.numerator:,}/{k.denominator:,}", target)
+    return [steps, statuses, year, kinds, relief, rates]
 
 
 def _shares(title: str, heading: str, shares) -> Table:  # type: ignore[no-untyped-def]
