@@ -35,6 +35,8 @@ def test_demo_runs_a_program_year_on_the_embedded_database(tmp_path, monkeypatch
         "2020年度，中国人寿捐赠武汉抗疫医护人员保险保障（意外部分）参保",
     ):
         assert summary in text, text
+    # and a book of life policies through 2021, with the two service rates
+    assert "寿险保全 2021 年度演示" in text and "电子化回访率" in text and "电子化保全率" in text
     assert (tmp_path / "data" / "anxin.db").exists() and (tmp_path / "data" / "secret.key").exists()
     db = open_database(load_settings())
     with db.engine.connect() as c:
@@ -69,6 +71,7 @@ def test_demo_runs_a_program_year_on_the_embedded_database(tmp_path, monkeypatch
     again = runner.invoke(app, ["demo", "--persons", "3000", "--dir", str(tmp_path / "files")])
     assert again.exit_code == 0, again.output
     assert "此前已导入" in again.output and "无新增 / nothing new" in again.output
+    assert "全年已运行，未改变" in again.output
 
 
 def test_synth_then_calc_from_csv(tmp_path):
