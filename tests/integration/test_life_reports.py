@@ -21,7 +21,8 @@ from anxin.engine.servicing_frames import loan_states, policies_frame, policy_st
 from anxin.services.imports import import_persons, import_policies
 from anxin.services.life_report_export import export_life_report
 from anxin.services.life_reports import TOTAL_MONTH, life_report
-from anxin.services.servicing_run import POLICY_COLUMNS, STATE, read_book, run_servicing_day
+from anxin.services.policy_book import POLICY_COLUMNS, STATE, read_book
+from anxin.services.servicing_run import run_servicing_day
 from anxin.store.life_files import shipped_campaigns, shipped_products
 from anxin.store.schema import (
     AuditEntry,

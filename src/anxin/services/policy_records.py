@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from anxin.domain.errors import NotFound
 from anxin.domain.life.events import EventKind, Posting
 from anxin.domain.life.policy import LoanState, PolicyState, PolicyStatus
-from anxin.services.servicing_run import LOAN_COLUMNS, POLICY_COLUMNS, STATE
+from anxin.services.policy_book import LOAN_COLUMNS, POLICY_COLUMNS, STATE
 from anxin.store.schema import CallbackTask, LifePolicy, PolicyEvent, PolicyLoan, PolicyStatusChange
 
 #: The state columns a request may change (the daily run's day stays the run's).

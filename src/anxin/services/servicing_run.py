@@ -3,7 +3,8 @@ vectorized engine (:func:`anxin.engine.servicing.run_day`) one day at a time.
 
 For a day, the policies still serviced (in force, in grace, in APL cover, suspended) that the run has
 not seen that day are read in chunks of policy ids with their loan accounts; each chunk is run and,
-in one transaction, what changed is written: the policies' state columns (only rows that differ), the
+in one transaction, what changed is written: the state columns of the policies the day changed (row
+by row), the day itself on every policy of the chunk (``last_run_day``, one statement), the
 loan accounts (only those that differ; a settled loan is removed), the events with their ledger
 postings (``policy_events``, append-only) and the status changes (``policy_status_changes``,
 append-only). A run is recorded like the other runs (:mod:`anxin.services.run_records`). After the
@@ -32,33 +33,29 @@ from anxin.domain.life.policy import PolicyStatus
 from anxin.domain.life.products import LifeProduct
 from anxin.domain.life.relief import ReliefCampaign
 from anxin.engine.servicing import run_day
-from anxin.engine.servicing_terms import LOAN_SCHEMA, POLICY_SCHEMA
+from anxin.engine.servicing_terms import LOAN_SCHEMA
 from anxin.services.callbacks import close_ended_callback_tasks, open_callback_tasks
+from anxin.services.policy_book import (
+    LOAN_COLUMNS,
+    STATE,
+    changed_policies,
+    insert_postings,
+    insert_status_changes,
+    read_book,
+    update_policies,
+)
 from anxin.services.run_records import finish_run, start_run
 from anxin.store.bulk import bulk_insert
 from anxin.store.database import Database
 from anxin.store.life_files import shipped_campaigns, shipped_products
 from anxin.store.locks import refresh_statistics
-from anxin.store.schema import LifePolicy, PolicyEvent, PolicyLoan, PolicyStatusChange
+from anxin.store.schema import LifePolicy, PolicyLoan
 from anxin.store.schema.base import utc_now
 
 Progress = Callable[[int, int], None]
 #: How servicing runs are recorded in ``adjudication_runs``.
 PROGRAM, MODE = "life_servicing", "servicing"
 ACTIVE = [s.value for s in PolicyStatus if s.active]
-#: Policies frame column → ``life_policies`` column.
-POLICY_COLUMNS = {
-    "policy_id": "policy_no", "product": "product_code", "region": "region_code",
-    "sum_insured": "sum_insured_fen", "premium": "premium_fen", "issue_date": "issue_date",
-    "received_on": "received_on", "apl": "apl", "status": "status", "status_since": "status_since",
-    "premiums_paid": "premiums_paid", "premium_credit": "premium_credit_fen", "due_on": "due_on",
-    "cover_to": "cover_to", "suspended_on": "suspended_on", "last_run_day": "last_run_day",
-}  # fmt: skip
-#: The columns a day can change.
-STATE = ("status", "status_since", "premiums_paid", "premium_credit", "due_on", "cover_to", "suspended_on",
-         "last_run_day")  # fmt: skip
-LOAN_COLUMNS = {"principal": "principal_fen", "start": "start", "maturity": "maturity", "rate_bp": "rate_bp",
-                "interest": "interest_fen"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -137,22 +134,6 @@ def _pending(day: dt.date) -> sa.ColumnElement[bool]:
     )
 
 
-def read_book(connection: Connection, where: sa.ColumnElement[bool]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(policies, loans) frames in the engine's schemas, plus ``_id`` (the stored id) on policies."""
-    columns = [
-        LifePolicy.id.label("_id"),
-        *(getattr(LifePolicy, c).label(f) for f, c in POLICY_COLUMNS.items()),
-    ]
-    rows = connection.execute(sa.select(*columns).where(where).order_by(LifePolicy.id)).all()
-    policies = pl.DataFrame(rows, schema={"_id": pl.Int64, **POLICY_SCHEMA}, orient="row")
-    loan_rows = connection.execute(
-        sa.select(LifePolicy.policy_no, *(getattr(PolicyLoan, c).label(f) for f, c in LOAN_COLUMNS.items()))
-        .join(LifePolicy, LifePolicy.id == PolicyLoan.policy_id).where(where).order_by(LifePolicy.id)
-    ).all()  # fmt: skip
-    loans = pl.DataFrame(loan_rows, schema=LOAN_SCHEMA, orient="row")
-    return policies, loans
-
-
 def _chunk(
     connection: Connection,
     products: list[LifeProduct],
@@ -165,36 +146,20 @@ def _chunk(
     before, loans = read_book(connection, where)
     ids = before.select("policy_id", "_id")
     after, new_loans, events = run_day(before.drop("_id"), loans, products, campaigns, day)
-    changed = after.join(before.drop("_id"), on=list(POLICY_SCHEMA), how="anti", nulls_equal=True).join(
-        ids, on="policy_id"
-    )
+    # Only what the day changed is written row by row; the day itself is set for the whole chunk in
+    # one statement (every policy read was run).
+    changed = changed_policies(after, before.drop("_id"), ids, ignore=("last_run_day",))
     now = utc_now()
-    if changed.height:
-        table = LifePolicy.__table__
-        statement = (
-            sa.update(table).where(table.c.id == sa.bindparam("b_id"))  # type: ignore[attr-defined]
-            .values(**{POLICY_COLUMNS[n]: sa.bindparam(f"b_{n}") for n in STATE}, updated_at=now)
-        )  # fmt: skip
-        values = changed.select(b_id="_id", **{f"b_{n}": n for n in STATE}).to_dicts()
-        connection.execute(statement, values)
+    update_policies(connection, changed, STATE, now)
+    connection.execute(sa.update(LifePolicy).where(where).values(last_run_day=day, updated_at=now))
     _write_loans(connection, loans, new_loans, ids, now)
     postings = events.join(ids, on="policy_id")
-    if postings.height:
-        bulk_insert(connection, PolicyEvent.__table__, postings.select(  # type: ignore[arg-type]
-            run_id=pl.lit(run_id, pl.Int64), policy_id="_id", day="day", event="event", status_from="status_from",
-            status_to="status_to", debit="debit", credit="credit", amount_fen="amount", created_at=pl.lit(now),
-        ))  # fmt: skip
-    moves = (
-        postings.filter(pl.col("status_to").is_not_null() & pl.col("status_to").ne_missing(pl.col("status_from")))
-        .unique("policy_id", keep="first", maintain_order=True)
-        .select(policy_id="_id", day="day", status_from="status_from", status_to="status_to", event="event",
-                run_id=pl.lit(run_id, pl.Int64), created_at=pl.lit(now))
-    )  # fmt: skip
-    bulk_insert(connection, PolicyStatusChange.__table__, moves)  # type: ignore[arg-type]
+    insert_postings(connection, postings, run_id, now)
+    moves = insert_status_changes(connection, postings, run_id, now)
     return {
         "lines": postings.height,
         "payout": changed.height,
-        "adjustment": moves.height,
+        "adjustment": moves,
         "amount": int(postings["amount"].sum() or 0),
     }
 
