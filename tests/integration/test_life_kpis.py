@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from anxin.cli.callbacks_cli import kpis as kpis_command
 from anxin.domain.kpi import parse_kpis
-from anxin.services.life_kpis import KpiValue, kpi_by_month, kpi_values
+from anxin.services.life_kpis import KpiValue, kpi_by_month, kpi_by_month_and_region, kpi_values
 from anxin.store.database import Database
 from anxin.store.kpi_files import shipped_kpis
 from anxin.store.schema import CallbackTask, ServicingRequest
@@ -118,6 +118,22 @@ def test_by_month(stored: Database) -> None:
     in_henan = kpi_by_month(stored, 2026, region="41")["e-callback-rate"]
     assert [(v.numerator, v.denominator) for v in in_henan[1:3]] == [(1, 1), (2, 3)]
     assert all(v.denominator == 0 for v in kpi_by_month(stored, 2025)["e-servicing-rate"])
+
+
+def test_by_month_and_region(stored: Database) -> None:
+    cities = kpi_by_month_and_region(stored, 2026, digits=4)
+    callbacks = {key: (v.numerator, v.denominator, v.rate_bp) for key, v in cities["e-callback-rate"].items()}
+    assert callbacks == {
+        (2, "4101"): (1, 1, 10_000), (3, "4101"): (2, 3, 6667), (3, "4201"): (0, 1, 0), (4, "4201"): (1, 1, 10_000),
+    }  # fmt: skip
+    requests = {key: (v.numerator, v.denominator) for key, v in cities["e-servicing-rate"].items()}
+    assert requests == {(3, "4101"): (2, 4), (3, "4201"): (1, 1), (4, "4201"): (1, 1)}
+    provinces = kpi_by_month_and_region(stored, 2026)["e-callback-rate"]
+    assert {key: (v.numerator, v.denominator) for key, v in provinces.items()} == {
+        (2, "41"): (1, 1), (3, "41"): (2, 3), (3, "42"): (0, 1), (4, "42"): (1, 1),
+    }  # fmt: skip
+    henan = kpi_by_month_and_region(stored, 2026, digits=4, region="41")["e-callback-rate"]
+    assert set(henan) == {(2, "4101"), (3, "4101")}
 
 
 def test_a_kpi_counts_what_its_definition_says(stored: Database) -> None:

@@ -316,3 +316,22 @@ def test_export_is_audited(database, tmp_path):
             sa.select(AuditEntry.entity_id).where(AuditEntry.entity == "life_report", AuditEntry.action == "export")
         ).scalars().all()  # fmt: skip
     assert audited == ["2021:province", "2021:province"]
+
+
+def test_the_service_rates_come_by_month_and_region_and_add_up_to_the_year(database, tmp_path):
+    build_book(database, tmp_path)
+    report = life_report(database, 2021, level="city")
+    assert [v.code for v in report.rates] == ["e-callback-rate", "e-servicing-rate"]
+    with database.engine.connect() as connection:
+        days = connection.execute(
+            sa.select(ServicingRequest.day).where(ServicingRequest.status == "done")
+        ).scalars().all()  # fmt: skip
+    servicing = report.rates[1]
+    # every request here came to the counter: none through the app
+    assert (servicing.numerator, servicing.denominator) == (0, sum(d.year == 2021 for d in days))
+    assert servicing.denominator > 0 and servicing.rate_bp == 0
+    monthly = [report.rates_of(row)[1] for row in report.rows]
+    assert sum(v.denominator for v in monthly if v is not None) == servicing.denominator
+    months = {row.month for row, v in zip(report.rows, monthly, strict=True) if v is not None}
+    assert months == {f"2021-{d.month:02d}" for d in days if d.year == 2021}
+    assert report.rates_of(report.totals) == report.rates

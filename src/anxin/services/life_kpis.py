@@ -121,3 +121,31 @@ def kpi_by_month(
             by_month = {int(m): (int(n), int(d)) for n, d, m in rows}
             found[kpi.code] = [_value(kpi, *by_month.get(m, (0, 0))) for m in range(1, 13)]
     return found
+
+
+def kpi_by_month_and_region(
+    db: Database,
+    year: int,
+    *,
+    digits: int = 2,
+    region: str | None = None,
+    kpis: Iterable[KpiDefinition] | None = None,
+) -> dict[str, dict[tuple[int, str], KpiValue]]:
+    """Each KPI by (month, region) of ``year``, by code: the region is the first ``digits`` of the
+    policy's region code (2: the province, 4: the city); only the months and regions with records."""
+    policies = LifePolicy.__table__
+    prefix = sa.func.substr(policies.c.region_code, 1, digits)
+    found: dict[str, dict[tuple[int, str], KpiValue]] = {}
+    with db.engine.connect() as connection:
+        for kpi in _definitions(kpis):
+            table, date, statement = _counts(kpi, region)
+            if not region:
+                statement = statement.join(policies, policies.c.id == table.c.policy_id)
+            month = sa.extract("month", date)
+            rows = connection.execute(
+                statement.add_columns(month.label("month"), prefix.label("region"))
+                .where(date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+                .group_by(month, prefix)
+            ).all()  # fmt: skip
+            found[kpi.code] = {(int(m), str(r)): _value(kpi, int(n), int(d)) for n, d, m, r in rows}
+    return found

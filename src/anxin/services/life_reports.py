@@ -1,6 +1,7 @@
 """The life-servicing report (保全报表) of a year: by month and region, the policies in force, the
 suspensions, reinstatements, surrenders (and what they paid), cooling-off cancellations and
-terminations, the loans taken, outstanding and the loan interest recognised.
+terminations, the loans taken, outstanding and the loan interest recognised; and the service rates
+(e-callback, e-servicing: :mod:`anxin.services.life_kpis`) of the year and of each month and region.
 
 Everything is counted in the database, grouped by month and by the policy's region prefix (the
 province ``"41"`` or the city ``"4101"``):
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import sqlalchemy as sa
 
@@ -32,6 +33,7 @@ from anxin.domain.errors import InvalidInput
 from anxin.domain.life.events import Account, EventKind
 from anxin.domain.life.policy import PolicyStatus
 from anxin.domain.life.relief import region_prefix
+from anxin.services.life_kpis import KpiValue, kpi_by_month_and_region, kpi_values
 from anxin.store.database import Database
 from anxin.store.schema import LifePolicy, PolicyEvent, PolicyLoan, PolicyStatusChange
 
@@ -71,10 +73,21 @@ class LifeReport:
     rows: list[LifeMonthRow]
     totals: LifeMonthRow
     region: str | None = None
+    #: The service rates (KPI definitions in ``kpis/``) of the year, then by (month, region) and code.
+    rates: list[KpiValue] = field(default_factory=list)
+    rates_by_month: dict[tuple[str, str], dict[str, KpiValue]] = field(default_factory=dict)
 
     @property
     def regions(self) -> list[str]:
         return sorted({r.region for r in self.rows})
+
+    def rates_of(self, row: LifeMonthRow) -> list[KpiValue | None]:
+        """A row's rates in the order of :attr:`rates` (the year's for the totals row; ``None`` where
+        nothing was counted)."""
+        if row.month == TOTAL_MONTH:
+            return list(self.rates)
+        found = self.rates_by_month.get((row.month, row.region), {})
+        return [found.get(value.code) for value in self.rates]
 
 
 def life_report(db: Database, year: int, *, level: str = "province", region: str | None = None) -> LifeReport:
@@ -183,7 +196,12 @@ def life_report(db: Database, year: int, *, level: str = "province", region: str
                     loans_outstanding_fen=outstanding[r], **flows,
                 )
             )  # fmt: skip
-    return LifeReport(year, level, rows, _totals(rows, month_ends), prefix or None)
+    rates = kpi_values(db, start=first, end=end, region=prefix or None)
+    by_month: dict[tuple[str, str], dict[str, KpiValue]] = {}
+    for code, values in kpi_by_month_and_region(db, year, digits=width, region=prefix or None).items():
+        for (m, r), value in values.items():
+            by_month.setdefault((f"{year}-{m:02d}", r), {})[code] = value
+    return LifeReport(year, level, rows, _totals(rows, month_ends), prefix or None, rates, by_month)
 
 
 def _totals(rows: list[LifeMonthRow], month_ends: list[dt.date]) -> LifeMonthRow:
