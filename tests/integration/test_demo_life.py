@@ -26,6 +26,7 @@ from anxin.store.schema import (
     PolicyEvent,
     PolicyLoan,
     PolicyStatusChange,
+    ServicingDay,
     ServicingRequest,
 )
 from anxin.synth import write_province_chunked
@@ -68,8 +69,10 @@ def test_a_year_of_life_servicing_is_run_reported_and_not_run_twice(database, pr
     days = run_life_year(database, province, tmp_path, seed=5, policies=200, new_policies=40)
     assert days == 365
     with database.engine.connect() as c:
-        last_days = set(c.execute(sa.select(LifePolicy.last_run_day).where(LifePolicy.status.in_(
-            [s.value for s in PolicyStatus if s.active]))).scalars())  # fmt: skip
+        days_run = c.execute(
+            sa.select(sa.func.count(), sa.func.min(ServicingDay.day), sa.func.max(ServicingDay.day))
+            .where(ServicingDay.finished.is_(True))
+        ).one()  # fmt: skip
         henan = c.execute(
             sa.select(sa.func.count()).where(LifePolicy.region_code.startswith("41"))
         ).scalar_one()
@@ -81,7 +84,7 @@ def test_a_year_of_life_servicing_is_run_reported_and_not_run_twice(database, pr
             c.execute(sa.select(PolicyEvent.debit, PolicyEvent.credit, PolicyEvent.amount_fen)).all(),
             schema={"debit": pl.String, "credit": pl.String, "amount": pl.Int64}, orient="row",
         )  # fmt: skip
-    assert last_days == {dt.date(LIFE_YEAR, 12, 31)}
+    assert tuple(days_run) == (365, dt.date(LIFE_YEAR, 1, 1), dt.date(LIFE_YEAR, 12, 31))
     assert 40 < henan < 100  # about 30 % of 240
     assert paid > 100  # premiums collected week by week
     year = life_year(database, days_run=days, seconds=1.0)

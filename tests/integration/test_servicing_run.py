@@ -14,13 +14,20 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from anxin.cli import app as root
-from anxin.domain.errors import InvalidRows
+from anxin.domain.errors import Conflict, InvalidRows
 from anxin.engine.servicing import run_day
 from anxin.services import servicing_run
 from anxin.services.imports import import_beneficiaries, import_persons, import_policies
 from anxin.services.servicing_run import read_book, run_servicing_day, run_servicing_days
 from anxin.store.life_files import shipped_campaigns, shipped_products
-from anxin.store.schema import LifePolicy, PolicyBeneficiary, PolicyEvent, PolicyLoan, PolicyStatusChange
+from anxin.store.schema import (
+    LifePolicy,
+    PolicyBeneficiary,
+    PolicyEvent,
+    PolicyLoan,
+    PolicyStatusChange,
+    ServicingDay,
+)
 from anxin.synth.life import life_book, write_policies_file
 
 from .care_support import RESIDENT, YEAR, certno
@@ -68,6 +75,9 @@ def stored(db) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:  # type: igno
 
 
 def same(a: pl.DataFrame, b: pl.DataFrame) -> bool:
+    # The stored last_run_day is the last day the run changed a policy (how far each day got is in
+    # servicing_days); the engine in memory stamps every policy it ran.
+    a, b = (f.drop("last_run_day", strict=False) for f in (a, b))
     return a.sort(a.columns, nulls_last=True).equals(b.sort(b.columns, nulls_last=True))
 
 
@@ -105,6 +115,35 @@ def test_stored_run_equals_the_engine_in_memory(database, tmp_path):
     again = run_servicing_day(database, DAYS[-1])
     assert (again.policies, again.changed, again.events) == (0, 0, 0) and counts(database) == before
     assert same(stored(database)[0], policies)
+    # only the policies a day changed were written: the others keep the day they were imported as of
+    changed = set(events["policy_id"].to_list())
+    untouched = policies.filter(~pl.col("policy_id").is_in(changed))
+    assert untouched.height > 0 and set(untouched["last_run_day"].to_list()) == {AS_OF - dt.timedelta(days=1)}
+    with database.engine.connect() as connection:
+        progress = connection.execute(
+            sa.select(ServicingDay.day, ServicingDay.finished).order_by(ServicingDay.day)
+        ).all()  # fmt: skip
+    assert progress == [(day, True) for day in DAYS]
+
+
+def test_days_run_in_order(database, tmp_path, monkeypatch):
+    load(database, tmp_path, n=50)
+    real = servicing_run._chunk
+
+    def dies(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(servicing_run, "_chunk", dies)
+    with pytest.raises(KeyboardInterrupt):
+        run_servicing_day(database, DAYS[0])
+    monkeypatch.setattr(servicing_run, "_chunk", real)
+    with pytest.raises(Conflict) as refused:
+        run_servicing_day(database, DAYS[1])
+    assert refused.value.code == "earlier_day_unfinished" and str(DAYS[0]) in refused.value.zh
+    run_servicing_day(database, DAYS[0])
+    run_servicing_day(database, DAYS[1])
+    # an earlier day, run again once a later one has run, has nothing left to do
+    assert run_servicing_day(database, DAYS[0]).policies == 0
 
 
 def test_postings_balance_and_move_policy_loans_as_the_principals(database, tmp_path):

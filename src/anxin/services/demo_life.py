@@ -48,7 +48,14 @@ from anxin.services.servicing_requests import quote_policy, submit_request
 from anxin.services.servicing_run import ACTIVE, run_servicing_day
 from anxin.store.database import Database
 from anxin.store.life_files import shipped_campaigns, shipped_products
-from anxin.store.schema import CallbackTask, LifePolicy, PolicyEvent, PolicyLoan, ServicingRequest
+from anxin.store.schema import (
+    CallbackTask,
+    LifePolicy,
+    PolicyEvent,
+    PolicyLoan,
+    ServicingDay,
+    ServicingRequest,
+)
 from anxin.synth.life import life_book, write_policies_file
 from anxin.synth.life_activity import (
     NEW_PREFIX,
@@ -128,18 +135,21 @@ def run_life_year(
 
 
 def _first_day_to_run(db: Database, first: dt.date) -> dt.date | None:
-    """The first day of the year the daily run has not done (``None``: the whole year is done)."""
+    """The first day of the year the daily run has not finished (``None``: the whole year is done)."""
     last = dt.date(first.year, 12, 31)
+    in_year = ServicingDay.day.between(first, last)
     with db.engine.connect() as connection:
-        unseen, oldest = connection.execute(
+        unfinished, done = connection.execute(
             sa.select(
-                sa.func.count(sa.case((LifePolicy.last_run_day.is_(None), 1))),
-                sa.func.min(LifePolicy.last_run_day),
-            ).where(LifePolicy.status.in_(ACTIVE))
+                sa.func.min(sa.case((ServicingDay.finished.is_(False), ServicingDay.day))),
+                sa.func.max(sa.case((ServicingDay.finished.is_(True), ServicingDay.day))),
+            ).where(in_year)
         ).one()
-    if unseen or oldest is None:
+    if unfinished is not None:
+        return unfinished
+    if done is None:
         return first
-    day = max(first, oldest + dt.timedelta(days=1))
+    day = done + dt.timedelta(days=1)
     return day if day <= last else None
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from anxin.engine.servicing_terms import LOAN_SCHEMA, POLICY_SCHEMA
 from anxin.store.bulk import bulk_insert
-from anxin.store.schema import LifePolicy, PolicyEvent, PolicyLoan, PolicyStatusChange
+from anxin.store.schema import LifePolicy, PolicyEvent, PolicyLoan, PolicyStatusChange, ServicingDay
 
 #: Policies frame column → ``life_policies`` column.
 POLICY_COLUMNS = {
@@ -96,3 +96,13 @@ def insert_status_changes(
     )  # fmt: skip
     bulk_insert(connection, PolicyStatusChange.__table__, moves)  # type: ignore[arg-type]
     return moves.height
+
+
+def run_reached(connection: Connection, policy_id: int, last_run_day: dt.date | None) -> dt.date | None:
+    """The latest day the daily run has serviced a policy: its own ``last_run_day`` (the last day the
+    run changed it) or a later day whose progress covers its id."""
+    covered = connection.execute(
+        sa.select(sa.func.max(ServicingDay.day)).where(ServicingDay.through_policy_id >= policy_id)
+    ).scalar_one()  # fmt: skip
+    days = [d for d in (last_run_day, covered) if d is not None]
+    return max(days) if days else None

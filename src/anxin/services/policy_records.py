@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from anxin.domain.errors import NotFound
 from anxin.domain.life.events import EventKind, Posting
 from anxin.domain.life.policy import LoanState, PolicyState, PolicyStatus
-from anxin.services.policy_book import LOAN_COLUMNS, POLICY_COLUMNS, STATE
+from anxin.services.policy_book import LOAN_COLUMNS, POLICY_COLUMNS, STATE, run_reached
 from anxin.store.schema import CallbackTask, LifePolicy, PolicyEvent, PolicyLoan, PolicyStatusChange
 
 #: The state columns a request may change (the daily run's day stays the run's).
@@ -50,6 +50,7 @@ def load_policy(connection: sa.Connection, policy_no: str, *, lock: bool = True)
     if row is None:
         raise not_found(policy_no)
     values = {f: row[f] for f in POLICY_COLUMNS}
+    values["last_run_day"] = run_reached(connection, row["id"], values["last_run_day"])
     state = PolicyState(**(values | {"status": PolicyStatus(values["status"])}))
     loan_query = sa.select(*(getattr(PolicyLoan, c).label(f) for f, c in LOAN_COLUMNS.items())).where(
         PolicyLoan.policy_id == row["id"]

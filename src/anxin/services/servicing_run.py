@@ -11,11 +11,16 @@ append-only). A run is recorded like the other runs (:mod:`anxin.services.run_re
 chunks, the day's new-policy callback tasks are opened and those of ended policies closed
 (:mod:`anxin.services.callbacks`).
 
-Running a day again writes no policy, loan, event or status row: every policy done carries the day
-in ``last_run_day``. A run killed between chunks leaves whole chunks written; run again, it continues
-with the policies not yet done and ends in the same state with the same events, since each policy's
-day depends only on its own row and loan. Each chunk's policies are locked (``FOR UPDATE`` on
-PostgreSQL) before they are read, so two runs of the same day at once never service a policy twice.
+Policies are taken in id order and each chunk moves the day's progress (``servicing_days``: every
+policy up to ``through_policy_id`` has been run for the day) in its transaction, so running a day
+again writes no policy, loan, event or status row, and a run killed between chunks, run again,
+continues with the policies not yet done and ends in the same state with the same events (each
+policy's day depends only on its own row and loan). Only the policies a day changes are written;
+their ``last_run_day`` says the day. A policy whose ``last_run_day`` is the day or later (a taken-over
+book already run by its former system) is not run again. Days run in order: while an earlier day is
+unfinished, a later one is refused. The day's progress row is locked (``FOR UPDATE`` on PostgreSQL)
+before each chunk, and the chunk's policies before they are read, so two runs of the same day at once
+take turns and never service a policy twice.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from anxin.domain.errors import InvalidInput
+from anxin.domain.errors import Conflict, InvalidInput
 from anxin.domain.life.policy import PolicyStatus
 from anxin.domain.life.products import LifeProduct
 from anxin.domain.life.relief import ReliefCampaign
@@ -49,7 +54,7 @@ from anxin.store.bulk import bulk_insert
 from anxin.store.database import Database
 from anxin.store.life_files import shipped_campaigns, shipped_products
 from anxin.store.locks import refresh_statistics
-from anxin.store.schema import LifePolicy, PolicyLoan
+from anxin.store.schema import LifePolicy, PolicyLoan, ServicingDay
 from anxin.store.schema.base import utc_now
 
 Progress = Callable[[int, int], None]
@@ -85,21 +90,31 @@ def run_servicing_day(
     """Run one day over the stored book (the shipped products and campaigns unless given)."""
     catalogue = list(products if products is not None else shipped_products().values())
     reliefs = list(campaigns if campaigns is not None else shipped_campaigns().values())
+    with db.engine.begin() as connection:
+        _check_order(connection, day)
     run_id = start_run(db, PROGRAM, day.year, MODE, actor)
-    with db.engine.connect() as connection:
-        total = connection.execute(sa.select(sa.func.count()).where(_pending(day))).scalar_one()
+    with db.engine.begin() as connection:
+        through = _start_day(connection, day, run_id)
+        total = connection.execute(
+            sa.select(sa.func.count()).where(_pending(day), LifePolicy.id > through)
+        ).scalar_one()  # fmt: skip
     totals = dict.fromkeys(("lines", "payout", "adjustment", "review", "rejected", "amount"), 0)
-    done, after = 0, 0
+    done = 0
     while True:
         with db.engine.begin() as connection:
+            # The day's row is locked first: two runs of one day take turns, chunk by chunk.
+            through = connection.execute(
+                sa.select(ServicingDay.through_policy_id).where(ServicingDay.day == day).with_for_update()
+            ).scalar_one()
             ids = connection.execute(
-                sa.select(LifePolicy.id).where(_pending(day), LifePolicy.id > after)
+                sa.select(LifePolicy.id).where(_pending(day), LifePolicy.id > through)
                 .order_by(LifePolicy.id).limit(chunk_policies).with_for_update()
             ).scalars().all()  # fmt: skip
             if not ids:
+                _mark(connection, day, through, run_id, finished=True)
                 break
             written = _chunk(connection, catalogue, reliefs, day, (ids[0], ids[-1]), run_id)
-        after = ids[-1]
+            _mark(connection, day, ids[-1], run_id, finished=False)
         for key, value in written.items():
             totals[key] += value
         done += len(ids)
@@ -114,6 +129,54 @@ def run_servicing_day(
     return DaySummary(
         run_id, day, total, totals["payout"], totals["adjustment"], totals["lines"], totals["amount"]
     )
+
+
+def _check_order(connection: Connection, day: dt.date) -> None:
+    """Days run in order: not while an earlier day is unfinished (an interrupted run resumes first)."""
+    unfinished = connection.execute(
+        sa.select(sa.func.min(ServicingDay.day)).where(ServicingDay.day < day, ServicingDay.finished.is_(False))
+    ).scalar_one()  # fmt: skip
+    if unfinished is not None:
+        raise Conflict(
+            f"{unfinished} 的日批尚未完成，请先重新运行该日",
+            f"the daily run of {unfinished} is unfinished: run that day again first",
+            code="earlier_day_unfinished",
+        )
+
+
+def _start_day(connection: Connection, day: dt.date, run_id: int) -> int:
+    """The day's progress (a new day starts at 0); a day before the latest day run has nothing left to
+    run but the policies beyond every later day's progress (those the later days never saw)."""
+    stored = connection.execute(
+        sa.select(ServicingDay.through_policy_id).where(ServicingDay.day == day)
+    ).scalar_one_or_none()  # fmt: skip
+    if stored is None:
+        connection.execute(
+            sa.insert(ServicingDay).values(day=day, through_policy_id=0, finished=False, run_id=run_id,
+                                           updated_at=utc_now())
+        )  # fmt: skip
+    later = connection.execute(
+        sa.select(sa.func.max(ServicingDay.through_policy_id)).where(ServicingDay.day > day)
+    ).scalar_one()  # fmt: skip
+    through = max(stored or 0, later or 0)
+    if through != (stored or 0):
+        _mark(connection, day, through, run_id, finished=False)
+    return through
+
+
+def _mark(connection: Connection, day: dt.date, through: int, run_id: int, *, finished: bool) -> None:
+    connection.execute(
+        sa.update(ServicingDay).where(ServicingDay.day == day)
+        .values(through_policy_id=through, finished=finished, run_id=run_id, updated_at=utc_now())
+    )  # fmt: skip
+
+
+def last_day_run(db: Database) -> dt.date | None:
+    """The latest day the daily run has finished over the whole book (``None``: never run)."""
+    with db.engine.connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.max(ServicingDay.day)).where(ServicingDay.finished.is_(True))
+        ).scalar_one()  # fmt: skip
 
 
 def run_servicing_days(db: Database, first: dt.date, last: dt.date, **options) -> list[DaySummary]:  # type: ignore[no-untyped-def]
@@ -146,12 +209,11 @@ def _chunk(
     before, loans = read_book(connection, where)
     ids = before.select("policy_id", "_id")
     after, new_loans, events = run_day(before.drop("_id"), loans, products, campaigns, day)
-    # Only what the day changed is written row by row; the day itself is set for the whole chunk in
-    # one statement (every policy read was run).
+    # Only the policies the day changed are written (with the day as their last_run_day); that the
+    # others were run is the day's progress (servicing_days), not a write to every policy.
     changed = changed_policies(after, before.drop("_id"), ids, ignore=("last_run_day",))
     now = utc_now()
     update_policies(connection, changed, STATE, now)
-    connection.execute(sa.update(LifePolicy).where(where).values(last_run_day=day, updated_at=now))
     _write_loans(connection, loans, new_loans, ids, now)
     postings = events.join(ids, on="policy_id")
     insert_postings(connection, postings, run_id, now)

@@ -25,6 +25,7 @@ from anxin.store.schema.life import (
     PolicyEvent,
     PolicyLoan,
     PolicyStatusChange,
+    ServicingDay,
     ServicingRequest,
 )
 from anxin.store.schema.long_term_care import CareAssessment, CareBill, CareBillResult, CareProvider
@@ -64,6 +65,7 @@ __all__ = [
     "PolicyLoan",
     "PolicyStatusChange",
     "ReviewDecision",
+    "ServicingDay",
     "ServicingRequest",
     "Settlement",
     "User",

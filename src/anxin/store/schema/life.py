@@ -18,8 +18,10 @@ from anxin.store.schema.base import Base, Fen, Id, Timestamp, utc_now
 
 
 class LifePolicy(Base):
-    """A life policy and its servicing state (status, premiums paid, due date, APL cover, suspension,
-    the last day the daily run saw it)."""
+    """A life policy and its servicing state (status, premiums paid, due date, APL cover, suspension).
+    ``last_run_day``: the state is as of that day — the last day the daily run changed the policy,
+    or the day a taken-over book was last run by the system it came from; how far the daily run has
+    got is kept per day in ``servicing_days``."""
 
     __tablename__ = "life_policies"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -46,7 +48,17 @@ class LifePolicy(Base):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
 
-    __table_args__ = (Index("ix_life_policies_status_last_run_day", "status", "last_run_day"),)
+
+class ServicingDay(Base):
+    """How far the daily run of a day has got: every policy up to ``through_policy_id`` (in id order)
+    has been run for ``day``; ``finished`` once the whole book was. A day's run resumes after it."""
+
+    __tablename__ = "servicing_days"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    through_policy_id: Mapped[int] = mapped_column(Id, default=0)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("adjudication_runs.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utc_now)
 
 
 class PolicyLoan(Base):
