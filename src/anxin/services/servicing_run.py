@@ -229,8 +229,11 @@ def _chunk(
 def _write_loans(
     connection: Connection, before: pl.DataFrame, after: pl.DataFrame, ids: pl.DataFrame, now: dt.datetime
 ) -> None:
-    """Replace the loan accounts that differ after the day; remove those settled."""
-    changed = after.join(before, on=list(LOAN_SCHEMA), how="anti", nulls_equal=True)
+    """Replace the loan accounts the day changed (lent, capitalised: principal, term or rate); remove
+    those settled. Interest merely accruing is not written: it follows from the principal, the start
+    and the rate on any day (``LoanState.interest_on``)."""
+    terms = [name for name in LOAN_SCHEMA if name != "interest"]
+    changed = after.join(before, on=terms, how="anti", nulls_equal=True)
     gone = before.join(after, on="policy_id", how="anti")
     stale = pl.concat([changed.select("policy_id"), gone.select("policy_id")]).join(ids, on="policy_id")
     if stale.height == 0:

@@ -63,7 +63,8 @@ class ServicingDay(Base):
 
 class PolicyLoan(Base):
     """A policy's loan account (保单借款, automatic premium loans included): principal, the current
-    term's start and maturity, the rate and the interest accrued to the last run."""
+    term's start and maturity, the rate, and the interest accrued when the account last changed (the
+    interest on any day follows from principal, start and rate; the daily run does not rewrite it)."""
 
     __tablename__ = "policy_loans"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
