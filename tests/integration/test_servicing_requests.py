@@ -79,6 +79,11 @@ def store_book(
     import_policies(db, path, products=products)
 
 
+def ask(db, policy_no: str, kind: RequestKind, day: dt.date, channel: Channel = C, **details):  # type: ignore[no-untyped-def]
+    """Submit a request as the clerk (at the counter unless ``channel`` says otherwise)."""
+    return submit_request(db, policy_no, kind, channel=channel, day=day, actor="clerk", details=details)
+
+
 def rows(db, table, **where):  # type: ignore[no-untyped-def]
     with db.engine.connect() as connection:
         query = sa.select(table)
@@ -130,9 +135,7 @@ def test_loan_within_and_above_the_quote_then_repayment_and_surrender(database, 
     assert quotes.reinstatement is None and quotes.status == "in_force"
     before = counts(database)
     with pytest.raises(InvalidInput) as above:
-        submit_request(
-            database, "S1", K.LOAN, channel=C, day=day, actor="clerk", details={"amount_fen": 2_608_001}
-        )
+        ask(database, "S1", K.LOAN, day, amount_fen=2_608_001)
     assert above.value.code == "loan_above_limit"
     assert counts(database) == before and loan_of(database, "S1") is None
     [refused] = rows(database, ServicingRequest)
@@ -143,9 +146,7 @@ def test_loan_within_and_above_the_quote_then_repayment_and_surrender(database, 
     )
     assert "超出可贷金额 26,080.00 元" in refused["explanation_zh"]
 
-    loan = submit_request(
-        database, "S1", K.LOAN, channel=Channel.APP, day=day, actor="clerk", details={"amount_fen": 1_000_000}
-    )
+    loan = ask(database, "S1", K.LOAN, day, channel=Channel.APP, amount_fen=1_000_000)
     assert (loan.status, loan.amount_fen, loan.due_by) == (RequestStatus.DONE, 1_000_000, None)
     assert loan.request_no.startswith("BQ20240110-") and loan.request_no != refused["request_no"]
     assert events_of(database, "S1") == [("loan_taken", "policy_loans", "cash", 1_000_000)]
@@ -155,26 +156,10 @@ def test_loan_within_and_above_the_quote_then_repayment_and_surrender(database, 
     )  # fmt: skip
 
     with pytest.raises(Conflict) as back:
-        submit_request(
-            database,
-            "S1",
-            K.REPAYMENT,
-            channel=C,
-            day=dt.date(2024, 1, 5),
-            actor="clerk",
-            details={"amount_fen": 100},
-        )
+        ask(database, "S1", K.REPAYMENT, dt.date(2024, 1, 5), amount_fen=100)
     assert back.value.code == "back_dated" and loan_of(database, "S1")["principal_fen"] == 1_000_000
     # 2024-02-19: 40 days of interest 10,000 × 5% × 40 ÷ 365 = 54.79, capitalised; 5,000 repaid
-    repaid = submit_request(
-        database,
-        "S1",
-        K.REPAYMENT,
-        channel=C,
-        day=dt.date(2024, 2, 19),
-        actor="clerk",
-        details={"amount_fen": 500_000},
-    )
+    repaid = ask(database, "S1", K.REPAYMENT, dt.date(2024, 2, 19), amount_fen=500_000)
     assert repaid.amount_fen == 500_000 and "还款 5,000.00 元，尚欠 5,054.79 元" in repaid.lines_zh
     assert events_of(database, "S1")[1:] == [
         ("loan_repaid", "policy_loans", "loan_interest_income", 5_479),
@@ -183,7 +168,7 @@ def test_loan_within_and_above_the_quote_then_repayment_and_surrender(database, 
     assert loan_of(database, "S1")["principal_fen"] == 505_479
 
     # surrender 2024-04-19: 60 days on 5,054.79 → 41.55; 32,600 − 5,096.34 = 27,503.66, due in 30 days
-    end = submit_request(database, "S1", K.SURRENDER, channel=C, day=dt.date(2024, 4, 19), actor="clerk")
+    end = ask(database, "S1", K.SURRENDER, dt.date(2024, 4, 19))
     assert (end.amount_fen, end.due_by) == (2_750_366, dt.date(2024, 5, 19))
     assert "退保金 = 现金价值 32,600.00 − 借款本息 5,096.34 = 27,503.66 元（30 日内支付）" in end.lines_zh
     assert events_of(database, "S1")[3:] == [
@@ -209,7 +194,7 @@ def test_loan_within_and_above_the_quote_then_repayment_and_surrender(database, 
     assert detail["before"] == {"status": "in_force", "premiums_paid": 8, "loan_principal_fen": 505_479}
     assert detail["after"]["status"] == "surrendered" and detail["after"]["amount_fen"] == 2_750_366
     with pytest.raises(Conflict) as again:
-        submit_request(database, "S1", K.SURRENDER, channel=C, day=dt.date(2024, 4, 20), actor="clerk")
+        ask(database, "S1", K.SURRENDER, dt.date(2024, 4, 20))
     assert again.value.code == "policy_ended"
 
 
@@ -226,7 +211,7 @@ def test_reinstatement_with_interest_and_interest_free_in_the_henan_window(datab
     day = dt.date(2022, 11, 1)
     assert quote_policy(database, "P1", day).reinstatement.amount_fen == 256_336  # type: ignore[union-attr]
     assert quote_policy(database, "P1", day).loan is None
-    done = submit_request(database, "P1", K.REINSTATEMENT, channel=C, day=day, actor="clerk")
+    done = ask(database, "P1", K.REINSTATEMENT, day)
     assert done.amount_fen == 256_336
     assert "2022-03-01 到期保费 2,500.00 元，自宽限期满 2022-04-30 起 185 天，利息 63.36 元" in done.lines_zh
     assert "自杀免责期自复效日 2022-11-01 起重新计算（《保险法》第四十四条）" in done.lines_zh
@@ -241,9 +226,9 @@ def test_reinstatement_with_interest_and_interest_free_in_the_henan_window(datab
 
     henan = dt.date(2021, 12, 30)
     with pytest.raises(Conflict) as outside:
-        submit_request(database, "S1", K.INTEREST_FREE_REINSTATEMENT, channel=C, day=henan, actor="clerk")
+        ask(database, "S1", K.INTEREST_FREE_REINSTATEMENT, henan)
     assert outside.value.code == "no_relief" and status_of(database, "S1") == ("suspended", 2)
-    free = submit_request(database, "H1", K.INTEREST_FREE_REINSTATEMENT, channel=C, day=henan, actor="clerk")
+    free = ask(database, "H1", K.INTEREST_FREE_REINSTATEMENT, henan)
     assert free.amount_fen == 250_000 and "免息复效（henan-flood-2021）" in free.lines_zh
     details = json.loads(rows(database, ServicingRequest, request_no=free.request_no)[0]["details"])
     # without the campaign: 122 days from the product's grace end 2021-08-30 → 41.78
@@ -252,7 +237,7 @@ def test_reinstatement_with_interest_and_interest_free_in_the_henan_window(datab
         "campaigns": ["henan-flood-2021"],
         "suicide_clock_from": "2021-12-30",
     }
-    plain = submit_request(database, "S1", K.REINSTATEMENT, channel=C, day=henan, actor="clerk")
+    plain = ask(database, "S1", K.REINSTATEMENT, henan)
     assert plain.amount_fen == 254_178
     assert "waived_interest_fen" not in json.loads(
         rows(database, ServicingRequest, request_no=plain.request_no)[0]["details"]
@@ -279,16 +264,9 @@ def test_cooling_off_cancellation_refunds_and_closes_the_callback(database, tmp_
             )
     late = dt.date(2024, 3, 21)
     with pytest.raises(Conflict) as over:
-        submit_request(database, "C2", K.COOLING_OFF_CANCELLATION, channel=C, day=late, actor="clerk")
+        ask(database, "C2", K.COOLING_OFF_CANCELLATION, late)
     assert over.value.code == "cooling_off_over"
-    done = submit_request(
-        database,
-        "C1",
-        K.COOLING_OFF_CANCELLATION,
-        channel=Channel.PHONE,
-        day=dt.date(2024, 3, 20),
-        actor="clerk",
-    )
+    done = ask(database, "C1", K.COOLING_OFF_CANCELLATION, dt.date(2024, 3, 20), channel=Channel.PHONE)
     assert (done.amount_fen, done.due_by) == (249_000, dt.date(2024, 4, 19))
     assert done.lines_zh == ("已交保费 2,500.00 元，工本费 10.00 元", "退还 2,490.00 元")
     assert events_of(database, "C1") == [
@@ -318,16 +296,19 @@ def test_beneficiary_change_needs_whole_shares_and_consent(database, tmp_path):
          "person_not_found"),
     ):  # fmt: skip
         with pytest.raises((InvalidInput, NotFound)) as refused:
-            submit_request(
-                database, "B1", K.BENEFICIARY_CHANGE, channel=C, day=day, actor="clerk", details=details
-            )
+            ask(database, "B1", K.BENEFICIARY_CHANGE, day, **details)
         assert refused.value.code == code
     assert rows(database, PolicyBeneficiary) == []
     halves[1]["share_bp"] = 5_000
-    done = submit_request(
-        database, "B1", K.BENEFICIARY_CHANGE, channel=Channel.AGENT, day=day, actor="clerk",
-        details={"beneficiaries": [*halves, {"name": "王五", "order": 2, "share_bp": 10_000}], "insured_consent": True},
-    )  # fmt: skip
+    done = ask(
+        database,
+        "B1",
+        K.BENEFICIARY_CHANGE,
+        day,
+        channel=Channel.AGENT,
+        beneficiaries=[*halves, {"name": "王五", "order": 2, "share_bp": 10_000}],
+        insured_consent=True,
+    )
     assert done.amount_fen == 0 and "第 1 顺序 张三 50%" in done.lines_zh
     stored = rows(database, PolicyBeneficiary)
     lp2 = rows(database, Person, psn_no="LP0002")[0]["id"]
@@ -348,14 +329,11 @@ def test_contact_and_policyholder_changes(database, tmp_path):
     day = dt.date(2024, 6, 1)
     for details, code in (({}, "invalid_request"), ({"phone": "12345"}, "invalid_phone")):
         with pytest.raises(InvalidInput) as refused:
-            submit_request(
-                database, "K1", K.CONTACT_CHANGE, channel=C, day=day, actor="clerk", details=details
-            )
+            ask(database, "K1", K.CONTACT_CHANGE, day, **details)
         assert refused.value.code == code
-    done = submit_request(
-        database, "K1", K.CONTACT_CHANGE, channel=C, day=day, actor="clerk",
-        details={"phone": "13812345678", "address": "青岛市市南区香港中路 1 号"},
-    )  # fmt: skip
+    done = ask(
+        database, "K1", K.CONTACT_CHANGE, day, phone="13812345678", address="青岛市市南区香港中路 1 号"
+    )
     assert done.lines_zh == ("投保人电话变更为 138****5678", "投保人联系地址已变更")
     holder = rows(database, Person, psn_no="LP0001")[0]
     assert (holder["phone"], holder["address"]) == ("13812345678", "青岛市市南区香港中路 1 号")
@@ -371,39 +349,21 @@ def test_contact_and_policyholder_changes(database, tmp_path):
         "request_no": done.request_no,
     }
     assert "13812345678" not in entry["detail"] and "香港中路" not in entry["detail"]
-    again = submit_request(
-        database,
-        "K1",
-        K.CONTACT_CHANGE,
-        channel=C,
-        day=day,
-        actor="clerk",
-        details={"phone": "0532-88886666"},
-    )
+    again = ask(database, "K1", K.CONTACT_CHANGE, day, phone="0532-88886666")
     assert json.loads(rows(database, AuditEntry, action="servicing.contact_change")[-1]["detail"])["before"] == {
         "phone_masked": "138****5678", "address_on_file": True,
     }  # fmt: skip
     assert again.status is RequestStatus.DONE
 
     with pytest.raises(InvalidInput) as no_consent:
-        submit_request(database, "K1", K.POLICYHOLDER_CHANGE, channel=C, day=day, actor="clerk",
-                       details={"policyholder_no": "LP0003"})  # fmt: skip
+        ask(database, "K1", K.POLICYHOLDER_CHANGE, day, policyholder_no="LP0003")
     assert no_consent.value.code == "consent_required"
-    moved = submit_request(database, "K1", K.POLICYHOLDER_CHANGE, channel=C, day=day, actor="clerk",
-                           details={"policyholder_no": "LP0003", "insured_consent": True})  # fmt: skip
+    moved = ask(database, "K1", K.POLICYHOLDER_CHANGE, day, policyholder_no="LP0003", insured_consent=True)
     assert moved.lines_zh == ("经被保险人同意，投保人由 LP0001 变更为 LP0003",)
     lp3 = rows(database, Person, psn_no="LP0003")[0]["id"]
     assert rows(database, LifePolicy, policy_no="K1")[0]["policyholder_id"] == lp3
     with pytest.raises(NotFound) as unknown:
-        submit_request(
-            database,
-            "NOPE",
-            K.CONTACT_CHANGE,
-            channel=C,
-            day=day,
-            actor="clerk",
-            details={"phone": "13812345678"},
-        )
+        ask(database, "NOPE", K.CONTACT_CHANGE, day, phone="13812345678")
     assert unknown.value.code == "policy_not_found"
     assert all(r["policy_id"] for r in rows(database, ServicingRequest))
 
@@ -503,9 +463,7 @@ def test_two_loans_at_once_never_pass_the_quote_together(database, tmp_path):
     def borrow() -> str:
         gate.wait()
         try:
-            submit_request(
-                database, "S1", K.LOAN, channel=C, day=day, actor="clerk", details={"amount_fen": amount}
-            )
+            ask(database, "S1", K.LOAN, day, amount_fen=amount)
         except InvalidInput as error:
             return error.code
         return "done"

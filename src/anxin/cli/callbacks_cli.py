@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anxin.cli.common import console, fail
+from anxin.cli.common import console, fail, parse_day
 from anxin.domain.errors import AnxinError, InvalidInput
 from anxin.domain.life.callbacks import (
     CONFIRMATION_COLUMNS,
@@ -22,15 +22,6 @@ app = typer.Typer(
     help="新契约回访：待办清单与回访记录 / new-policy callbacks: the follow-up list and recording a call",
     no_args_is_help=True,
 )
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"日期无效（应如 2026-01-31）：{text}", f"not a date like 2026-01-31: {text}"
-        ) from None
 
 
 @app.command("list")
@@ -49,7 +40,7 @@ def list_tasks(
     from anxin.store.database import open_database
 
     try:
-        overdue = _day(overdue_on) if overdue_on else None
+        overdue = parse_day(overdue_on) if overdue_on else None
         db = open_database()
         try:
             rows, total = callback_tasks(db, status=status, overdue_on=overdue, region=region, limit=limit)
@@ -94,7 +85,7 @@ def record(
     points = [p.strip() for p in confirm.split(",") if p.strip()]
     confirmations = dict.fromkeys(CONFIRMATION_COLUMNS if all_confirmed else points, True)
     try:
-        when = _day(day)
+        when = parse_day(day)
         db = open_database()
         try:
             task = record_callback(
@@ -128,8 +119,8 @@ def kpis(
     from anxin.store.database import open_database
 
     try:
-        last = _day(end) if end else dt.date.today()
-        first = _day(start) if start else dt.date(last.year, 1, 1)
+        last = parse_day(end) if end else dt.date.today()
+        first = parse_day(start) if start else dt.date(last.year, 1, 1)
         if last < first:
             raise InvalidInput(
                 f"截止日 {last} 早于起始日 {first}", f"the last day {last} is before the first {first}"

@@ -5,14 +5,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from anxin.cli.common import ProgramOption, console, fail, print_run, progress_bar
-from anxin.cli.payments_cli import ActorOption, actor_name
+from anxin.cli.common import (
+    ExportOption,
+    ProgramOption,
+    console,
+    fail,
+    print_exported,
+    print_run,
+    progress_bar,
+)
+from anxin.cli.payments_cli import ActorOption
 from anxin.domain.errors import AnxinError, InvalidInput
 
 app = typer.Typer(
@@ -113,47 +120,39 @@ def report(
     program: Annotated[str, typer.Option("--program", "-p", help="项目代码 / program code")],
     year: Annotated[int, typer.Option("--year", "-y", help="年度 / year")],
     month: Annotated[int | None, typer.Option("--month", "-m", help="月份 1–12（不填为全年）/ month")] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="导出 XLSX（每表一页）或 CSV（每表一个文件）/ export file"),
-    ] = None,
+    out: ExportOption = None,
     actor: ActorOption = None,
 ) -> None:
     """长期护理保险的年度或月度结算：账单、人数、天数、费用、核定与已拨付金额，按服务类型 / care figures."""
+    from anxin.cli.reports_cli import print_overview, report_and_export
     from anxin.domain.money import format_yuan
     from anxin.services.care_reports import care_report, care_summary_zh
     from anxin.services.imports.care import care_program
     from anxin.services.report_export import export_care_report
-    from anxin.store.database import open_database
 
     try:
         care_program(program)
         if month is not None and not 1 <= month <= 12:
             raise InvalidInput(f"月份须为 1–12：{month}", f"month must be 1–12: {month}")
-        db = open_database()
-        try:
-            figures = care_report(db, program, year, month)
-            written = export_care_report(figures, out, db=db, actor=actor_name(actor)) if out else []
-        finally:
-            db.dispose()
     except AnxinError as error:
         fail(error)
-    overview = Table(
-        "指标 Item", "数值 Value", title=f"{figures.program_name} {figures.period} / long-term care"
+    figures, written = report_and_export(
+        lambda db: care_report(db, program, year, month), export_care_report, out, actor
     )
-    for item, value in (
-        ("账单 bills", f"{figures.bills:,}"),
-        ("人数 persons", f"{figures.persons:,}"),
-        ("护理天数 days billed", f"{figures.days:,}"),
-        ("支付天数 days paid", f"{figures.paid_days:,}"),
-        ("护理费用 cost (元)", format_yuan(figures.cost_fen)),
-        ("核定支付 due (元)", format_yuan(figures.due_fen)),
-        ("待复核 in review (元)", format_yuan(figures.review_fen)),
-        ("已拨付 paid (元)", format_yuan(figures.paid_fen)),
-        ("整单不予支付 bills refused", f"{figures.rejected_bills:,}"),
-    ):
-        overview.add_row(item, value)
-    console.print(overview)
+    print_overview(
+        f"{figures.program_name} {figures.period} / long-term care",
+        (
+            ("账单 bills", f"{figures.bills:,}"),
+            ("人数 persons", f"{figures.persons:,}"),
+            ("护理天数 days billed", f"{figures.days:,}"),
+            ("支付天数 days paid", f"{figures.paid_days:,}"),
+            ("护理费用 cost (元)", format_yuan(figures.cost_fen)),
+            ("核定支付 due (元)", format_yuan(figures.due_fen)),
+            ("待复核 in review (元)", format_yuan(figures.review_fen)),
+            ("已拨付 paid (元)", format_yuan(figures.paid_fen)),
+            ("整单不予支付 bills refused", f"{figures.rejected_bills:,}"),
+        ),
+    )
     table = Table(
         "服务类型 Service", "账单 Bills", "人数 Persons", "天数 Days", "支付天数 Paid days",
         "费用 Cost (元)", "核定支付 Due (元)", title="按服务类型 / by service type",
@@ -165,5 +164,4 @@ def report(
         )  # fmt: skip
     console.print(table)
     console.print(care_summary_zh(figures), highlight=False)
-    for path in written:
-        console.print(f"已导出 / exported: {path}")
+    print_exported(written)

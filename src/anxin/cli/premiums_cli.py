@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anxin.cli.common import console, errors, fail, progress_bar
-from anxin.cli.servicing_cli import parse_day
+from anxin.cli.common import console, fail, parse_day, print_problems, progress_bar
 from anxin.domain.errors import AnxinError, InvalidInput
 from anxin.domain.money import format_yuan
 
@@ -68,18 +67,7 @@ def collect_file(
     console.print(table)
     refused = summary.error()
     if refused is not None:
-        shown = Table(
-            "行 Row", "列 Column", "值 Value", "原因 Reason", title=f"{refused.total} 行拒收 / rows refused"
-        )
-        for problem in refused.problems[:20]:
-            shown.add_row(
-                str(problem.row), problem.column, problem.value, f"{problem.reason_zh}\n{problem.reason_en}"
-            )
-        errors.print(shown)
-        if errors_report is not None:
-            from anxin.services.error_report import write_error_report
-
-            errors.print(f"错误报告 / error report: {write_error_report(refused, errors_report)}")
+        print_problems(refused, f"{refused.total} 行拒收 / rows refused", errors_report)
 
 
 @app.command("synth")

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anxin.cli.common import console, fail, progress_bar
+from anxin.cli.common import console, fail, parse_day, progress_bar
 from anxin.domain.errors import AnxinError, InvalidInput
 from anxin.domain.money import format_yuan
 
@@ -18,15 +18,6 @@ app = typer.Typer(
     help="个人寿险保全：日批、保全申请、试算 / life-policy servicing: the daily run, requests, quotes",
     no_args_is_help=True,
 )
-
-
-def parse_day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"日期无效（应如 2026-01-31）：{text}", f"not a date like 2026-01-31: {text}"
-        ) from None
 
 
 @app.command()

@@ -1,7 +1,9 @@
 """Writing several tables at once: one sheet each in Excel, one file each in CSV or Parquet.
 
 Amounts go out as exact two-place yuan decimals, shares as exact two-place percentages; every file
-is written whole or not at all (temporary file, then rename).
+is written whole or not at all (temporary file, then rename). Every export is audited
+(:func:`export_audited`); a download is the XLSX workbook written to a temporary folder
+(:func:`workbook_bytes`).
 """
 
 from __future__ import annotations
@@ -9,14 +11,18 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import xlsxwriter
 
 from anxin.domain.money import BASIS_POINTS
 from anxin.services.result_columns import yuan
+from anxin.store.audit import record
+from anxin.store.database import Database
 from anxin.store.tabular import format_of, write_table
 
 
@@ -82,3 +88,37 @@ def write_tables(tables: list[ExportTable], path: str | Path) -> list[Path]:
             os.unlink(temporary)
         raise
     return [path]
+
+
+def export_audited(
+    tables: list[ExportTable],
+    path: str | Path,
+    db: Database,
+    *,
+    actor: str,
+    entity: str,
+    entity_id: str | int,
+    **after: Any,
+) -> list[Path]:
+    """Write ``tables`` to ``path`` (as :func:`write_tables`) and record the export in the audit log:
+    the files written, and ``after`` beside them. The paths written."""
+    written = write_tables(tables, path)
+    with db.session() as session, session.begin():
+        record(
+            session,
+            actor=actor,
+            action="export",
+            entity=entity,
+            entity_id=entity_id,
+            after={"files": [p.name for p in written], **after},
+        )
+    return written
+
+
+def workbook_bytes(export: Callable[[Path], object], name: str, *, prefix: str = "anxin-report-") -> bytes:
+    """An export written as the XLSX workbook ``name`` in a temporary folder, read back into memory
+    (for a download)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        path = Path(folder) / name
+        export(path)
+        return path.read_bytes()

@@ -3,16 +3,14 @@ export to CSV / XLSX / Parquet (audited), with the helpers of :mod:`anxin.servic
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import polars as pl
 
 from anxin.domain.money import format_yuan
 from anxin.services.campaign_reports import CampaignReport
-from anxin.services.exports import ExportTable, item_table, write_tables, yuan_column
+from anxin.services.exports import ExportTable, export_audited, item_table, workbook_bytes, yuan_column
 from anxin.services.life_reports import LEVEL_ZH, LifeMonthRow, LifeReport
-from anxin.store.audit import record
 from anxin.store.database import Database
 
 
@@ -126,7 +124,9 @@ def campaign_report_tables(reports: list[CampaignReport]) -> list[ExportTable]:
 def export_life_report(report: LifeReport, path: str | Path, *, db: Database, actor: str) -> list[Path]:
     """Write the life-servicing year (XLSX: a sheet per table; CSV/Parquet: a file per table); audited."""
     entity_id = f"{report.year}:{report.level}" + (f":{report.region}" if report.region else "")
-    return _export(life_report_tables(report), path, db, actor, "life_report", entity_id)
+    return export_audited(
+        life_report_tables(report), path, db, actor=actor, entity="life_report", entity_id=entity_id
+    )
 
 
 def export_campaign_reports(
@@ -134,36 +134,19 @@ def export_campaign_reports(
 ) -> list[Path]:
     """Write the relief-campaign reports (XLSX: a sheet per table; CSV/Parquet: a file per table); audited."""
     entity_id = ",".join(r.code for r in reports)
-    return _export(campaign_report_tables(reports), path, db, actor, "campaign_report", entity_id)
+    return export_audited(
+        campaign_report_tables(reports), path, db, actor=actor, entity="campaign_report", entity_id=entity_id
+    )
 
 
 def life_report_workbook(db: Database, report: LifeReport, *, actor: str) -> bytes:
     """The life-servicing year as an XLSX workbook in memory, for a download; audited."""
-    with tempfile.TemporaryDirectory(prefix="anxin-report-") as folder:
-        path = Path(folder) / f"life-{report.year}-{report.level}.xlsx"
-        export_life_report(report, path, db=db, actor=actor)
-        return path.read_bytes()
+    name = f"life-{report.year}-{report.level}.xlsx"
+    return workbook_bytes(lambda path: export_life_report(report, path, db=db, actor=actor), name)
 
 
 def campaign_workbook(db: Database, reports: list[CampaignReport], *, actor: str) -> bytes:
     """The relief-campaign reports as an XLSX workbook in memory, for a download; audited."""
-    with tempfile.TemporaryDirectory(prefix="anxin-report-") as folder:
-        path = Path(folder) / "campaigns.xlsx"
-        export_campaign_reports(reports, path, db=db, actor=actor)
-        return path.read_bytes()
-
-
-def _export(
-    tables: list[ExportTable], path: str | Path, db: Database, actor: str, entity: str, entity_id: str
-) -> list[Path]:
-    written = write_tables(tables, path)
-    with db.session() as session, session.begin():
-        record(
-            session,
-            actor=actor,
-            action="export",
-            entity=entity,
-            entity_id=entity_id,
-            after={"files": [p.name for p in written]},
-        )
-    return written
+    return workbook_bytes(
+        lambda path: export_campaign_reports(reports, path, db=db, actor=actor), "campaigns.xlsx"
+    )

@@ -5,7 +5,8 @@ dates, agent, region, automatic premium loan), the policyholder and the insured 
 only), the beneficiaries with their shares, the status and servicing state, the loan with the interest
 to a chosen day, the status history with what caused each change (the import, a daily run or a
 servicing request), the ledger events newest first (accounts labelled in Chinese) and the servicing
-requests. Reading changes nothing, so nothing is audited.
+requests. Reading changes nothing, so nothing is audited. The labels of statuses, events, accounts and
+causes are in :mod:`anxin.services.life_labels`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from anxin.domain.errors import NotFound
-from anxin.domain.life.events import Account, EventKind
-from anxin.domain.life.policy import LoanState, PolicyStatus
+from anxin.domain.life.policy import LoanState
+from anxin.services.life_labels import account_label
+from anxin.services.views import fields_from
 from anxin.store.database import Database
 from anxin.store.life_files import shipped_products
 from anxin.store.schema import (
@@ -30,44 +32,6 @@ from anxin.store.schema import (
     PolicyStatusChange,
     ServicingRequest,
 )
-
-#: What caused a status change, in Chinese and English.
-CAUSES = {
-    "import": ("保单导入", "policy import"),
-    "run": ("日批", "daily run"),
-    "request": ("保全申请", "servicing request"),
-}
-
-
-def status_label(status: str | None) -> tuple[str, str]:
-    """A policy status in Chinese and English (the code itself when unknown)."""
-    if status is None:
-        return ("—", "—")
-    try:
-        known = PolicyStatus(status)
-    except ValueError:
-        return (status, status)
-    return (known.label_zh, known.value.replace("_", " "))
-
-
-def event_label(event: str) -> tuple[str, str]:
-    """A ledger or history event in Chinese and English (the code itself when unknown)."""
-    if event == "imported":
-        return ("导入", "imported")
-    try:
-        known = EventKind(event)
-    except ValueError:
-        return (event, event.replace("_", " "))
-    return (known.label_zh, known.label_en)
-
-
-def account_label(account: str | None) -> str:
-    if account is None:
-        return ""
-    try:
-        return Account(account).label_zh
-    except ValueError:
-        return account
 
 
 @dataclass(frozen=True)
@@ -217,12 +181,10 @@ def request_rows(session: sa.orm.Session, policy_id: int) -> tuple[RequestRow, .
         .where(ServicingRequest.policy_id == policy_id)
         .order_by(ServicingRequest.day.desc(), ServicingRequest.id.desc())
     ).all()
-    found = tuple(
-        RequestRow(r.request_no, r.kind, r.channel, r.status, r.day, r.amount_fen, r.due_by, r.refusal_code,
-                   r.entered_by, _lines(r.explanation_zh), _lines(r.explanation_en))
+    return tuple(
+        fields_from(RequestRow, r, lines_zh=_lines(r.explanation_zh), lines_en=_lines(r.explanation_en))
         for r in rows
-    )  # fmt: skip
-    return found
+    )
 
 
 def policy_detail(db: Database, policy_no: str, day: dt.date | None = None) -> PolicyDetail:
@@ -264,16 +226,9 @@ def policy_detail(db: Database, policy_no: str, day: dt.date | None = None) -> P
         state = LoanState(
             policy_no, loan.principal_fen, loan.start, loan.maturity, loan.rate_bp, loan.interest_fen
         )
-        loan_view = LoanView(
-            loan.principal_fen, loan.start, loan.maturity, loan.rate_bp, day, state.interest_on(day)
-        )
-    return PolicyDetail(
-        policy_no=policy.policy_no, product_code=policy.product_code, product_name_zh=name_zh,
-        product_name_en=name_en, sum_insured_fen=policy.sum_insured_fen, premium_fen=policy.premium_fen,
-        issue_date=policy.issue_date, received_on=policy.received_on, agent_code=policy.agent_code,
-        region_code=policy.region_code, apl=policy.apl, status=policy.status, status_since=policy.status_since,
-        premiums_paid=policy.premiums_paid, premium_credit_fen=policy.premium_credit_fen, due_on=policy.due_on,
-        cover_to=policy.cover_to, suspended_on=policy.suspended_on, last_run_day=policy.last_run_day,
+        loan_view = fields_from(LoanView, loan, day=day, interest_fen=state.interest_on(day))
+    return fields_from(
+        PolicyDetail, policy, product_name_zh=name_zh, product_name_en=name_en,
         policyholder=_party(holder), insured=_party(insured),
         beneficiaries=tuple(
             BeneficiaryRow(b.name or (name or ""), psn or "", masked or "", b.order_no, b.share_bp)
@@ -324,8 +279,8 @@ def find_policies(
         ).all()
     names = _product_names({p.product_code for p, _, _ in rows})
     found = [
-        PolicyRow(p.policy_no, p.product_code, *names[p.product_code], name, masked, p.region_code,
-                  p.sum_insured_fen, p.premium_fen, p.issue_date, p.status, p.status_since)
+        fields_from(PolicyRow, p, product_name_zh=names[p.product_code][0], product_name_en=names[p.product_code][1],
+                    policyholder_name=name, policyholder_id_masked=masked)
         for p, name, masked in rows
     ]  # fmt: skip
     return found, total

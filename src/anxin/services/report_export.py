@@ -11,9 +11,8 @@ import polars as pl
 from anxin.domain.money import format_yuan
 from anxin.services.care_reports import CareReport, care_summary_zh
 from anxin.services.claims_reports import ClaimShare, ClaimsYearReport, claims_summary_zh
-from anxin.services.exports import ExportTable, item_table, percent_column, write_tables, yuan_column
+from anxin.services.exports import ExportTable, export_audited, item_table, percent_column, yuan_column
 from anxin.services.reports import ProgramYearReport, Share, summary_zh
-from anxin.store.audit import record
 from anxin.store.database import Database
 
 
@@ -125,14 +124,28 @@ def claims_report_tables(report: ClaimsYearReport) -> list[ExportTable]:
 
 def export_report(report: ProgramYearReport, path: str | Path, *, db: Database, actor: str) -> list[Path]:
     """Write the report (XLSX: a sheet per table; CSV/Parquet: a file per table); audited."""
-    return _export(report_tables(report), path, db, actor, "program_year_report", _period_id(report))
+    return export_audited(
+        report_tables(report),
+        path,
+        db,
+        actor=actor,
+        entity="program_year_report",
+        entity_id=_period_id(report),
+    )
 
 
 def export_claims_report(
     report: ClaimsYearReport, path: str | Path, *, db: Database, actor: str
 ) -> list[Path]:
     """Write the claims year (XLSX: a sheet per table; CSV/Parquet: a file per table); audited."""
-    return _export(claims_report_tables(report), path, db, actor, "claims_year_report", _period_id(report))
+    return export_audited(
+        claims_report_tables(report),
+        path,
+        db,
+        actor=actor,
+        entity="claims_year_report",
+        entity_id=_period_id(report),
+    )
 
 
 def care_overview_rows(report: CareReport, *, grouping: bool = False) -> list[tuple[str, str, str]]:
@@ -189,29 +202,10 @@ def export_care_report(report: CareReport, path: str | Path, *, db: Database, ac
     """Write a long-term care year or month (XLSX: a sheet per table; CSV/Parquet: a file per
     table); audited."""
     entity_id = f"{report.program_code}:{report.period}"
-    return _export(care_report_tables(report), path, db, actor, "care_report", entity_id)
+    return export_audited(
+        care_report_tables(report), path, db, actor=actor, entity="care_report", entity_id=entity_id
+    )
 
 
 def _period_id(report: ProgramYearReport | ClaimsYearReport) -> str:
     return f"{report.program_code}:{report.year}"
-
-
-def _export(
-    tables: list[ExportTable],
-    path: str | Path,
-    db: Database,
-    actor: str,
-    entity: str,
-    entity_id: str,
-) -> list[Path]:
-    written = write_tables(tables, path)
-    with db.session() as session, session.begin():
-        record(
-            session,
-            actor=actor,
-            action="export",
-            entity=entity,
-            entity_id=entity_id,
-            after={"files": [p.name for p in written]},
-        )
-    return written

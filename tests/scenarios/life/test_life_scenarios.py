@@ -15,52 +15,33 @@ that day come first. Each step may then expect: ``status``, ``premiums_paid``, `
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from anxin.domain.errors import AnxinError
 from anxin.domain.life import servicing
-from anxin.domain.life.policy import LoanState, PolicyState, PolicyStatus
+from anxin.domain.life.policy import LoanState, PolicyState
 from anxin.domain.life.relief import relief_on
 from anxin.domain.money import parse_yuan
 from anxin.engine.servicing import run_day
 from anxin.engine.servicing_frames import loan_states, loans_frame, policies_frame, policy_states
-from anxin.store.life_files import shipped_campaigns, shipped_products
 from tests.reference_servicing import run_day_reference
-
-HERE = Path(__file__).parent
-SCENARIOS = sorted(HERE.glob("*.toml"))
-PRODUCTS = shipped_products()
-CAMPAIGNS = shipped_campaigns()
-
-
-def _policy(row: dict, start: dt.date) -> PolicyState:
-    product = PRODUCTS[row["product"]]
-    sum_insured = parse_yuan(row["sum_insured"])
-    return PolicyState(
-        policy_id=row["id"],
-        product=product.code,
-        region=row["region"],
-        sum_insured=sum_insured,
-        premium=product.modal_premium(sum_insured),
-        issue_date=row["issue_date"],
-        received_on=row.get("received_on", row["issue_date"]),
-        apl=row.get("apl", False),
-        status=PolicyStatus(row.get("status", "in_force")),
-        status_since=row["issue_date"],
-        premiums_paid=row.get("premiums_paid", 1),
-        last_run_day=start - dt.timedelta(days=1),
-    )
+from tests.scenarios.life.scenario_support import (
+    CAMPAIGNS,
+    PRODUCTS,
+    SCENARIOS,
+    load_scenario,
+    play,
+    policy_state,
+)
 
 
 class Book:
     def __init__(self, scenario: dict) -> None:
         self.start: dt.date = scenario["start"]
         self.campaigns = [CAMPAIGNS[code] for code in scenario.get("campaigns", [])]
-        self.policies = policies_frame(_policy(row, self.start) for row in scenario["policies"])
+        self.policies = policies_frame(policy_state(row, self.start) for row in scenario["policies"])
         self.loans = loans_frame([])
         self.day = self.start - dt.timedelta(days=1)
 
@@ -109,63 +90,8 @@ class Book:
         return outcome
 
 
-def _check_events(expected: list[dict], events: pl.DataFrame) -> None:
-    rows = events.to_dicts() if events.height else []
-    for want in expected:
-        matches = [
-            r for r in rows
-            if r["policy_id"] == want["policy"] and r["event"] == want["event"]
-            and ("day" not in want or r["day"] == want["day"])
-            and ("debit" not in want or r["debit"] == want["debit"])
-            and ("amount" not in want or r["amount"] == parse_yuan(want["amount"]))
-        ]  # fmt: skip
-        assert matches, (
-            f"missing event {want}; got {[(r['policy_id'], r['day'], r['event'], r['debit'], r['amount']) for r in rows]}"
-        )
-
-
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario(path: Path) -> None:
-    scenario = tomllib.loads(path.read_text(encoding="utf-8"))
+    scenario = load_scenario(path)
     book = Book(scenario)
-    for step in scenario["steps"]:
-        # the daily run of a day comes before that day's requests
-        last = step["run_to"] if "run_to" in step else step["day"]
-        events = book.run_to(last)
-        if "run_to" in step:
-            pass
-        elif "refused" in step:
-            with pytest.raises(AnxinError) as refused:
-                book.request(step)
-            assert refused.value.code == step["refused"], refused.value
-        else:
-            outcome = book.request(step)
-            if "amount" in step:
-                assert outcome.amount == parse_yuan(step["amount"]), outcome.lines_zh
-            text = "\n".join(outcome.lines_zh)
-            for line in step.get("explains", []):
-                assert line in text, text
-            assert outcome.lines_en and len(outcome.lines_en) == len(outcome.lines_zh)
-        _check_events(step.get("events", []), events)
-        for want in step.get("no_events", []):
-            hit = (
-                events.height
-                and events.filter(
-                    (pl.col("policy_id") == want["policy"]) & (pl.col("event") == want["event"])
-                ).height
-            )
-            assert not hit, f"unexpected {want}"
-        if "expect" in step:
-            for want in step["expect"]:
-                state, loan = book.state(want["policy"])
-                day = book.day if "run_to" in step else step["day"]
-                if "status" in want:
-                    assert state.status == want["status"], (want, state)
-                if "premiums_paid" in want:
-                    assert state.premiums_paid == want["premiums_paid"], (want, state)
-                if "suspended_on" in want:
-                    assert state.suspended_on == want["suspended_on"], (want, state)
-                if "debt" in want:
-                    assert (loan.debt_on(day) if loan else 0) == parse_yuan(want["debt"]), (want, loan)
-                if "principal" in want:
-                    assert (loan.principal if loan else 0) == parse_yuan(want["principal"]), (want, loan)
+    play(scenario, book, book.state, amount_of=lambda outcome: outcome.amount)

@@ -6,7 +6,6 @@ premiums paid, debts and principals, amounts, explanation lines, refusals, the r
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from anxin.domain.errors import AnxinError
-from anxin.domain.life.policy import LoanState
+from anxin.domain.life.policy import LoanState, PolicyState
 from anxin.domain.life.requests import Channel, RequestKind, RequestStatus
 from anxin.domain.money import parse_yuan
 from anxin.engine.servicing_frames import loans_frame, policies_frame
@@ -26,7 +25,7 @@ from anxin.store.schema import LifePolicy, PolicyEvent
 from anxin.synth.life import write_policies_file
 from tests.integration.care_support import RESIDENT, YEAR, certno
 from tests.integration.group_claims_support import write
-from tests.scenarios.life.test_life_scenarios import CAMPAIGNS, SCENARIOS, _check_events, _policy
+from tests.scenarios.life.scenario_support import CAMPAIGNS, SCENARIOS, load_scenario, play, policy_state
 
 KINDS = {
     "pay_premium": RequestKind.PREMIUM_PAYMENT,
@@ -53,7 +52,7 @@ class StoredBook:
         self.day = self.start - dt.timedelta(days=1)
         roster = pl.DataFrame({"证件号码": [certno(1)], "人员编号": ["LP0001"]})
         import_persons(db, write(roster, tmp_path / "roster.csv"), program_code=RESIDENT, year=YEAR)
-        policies = policies_frame(_policy(row, self.start) for row in scenario["policies"])
+        policies = policies_frame(policy_state(row, self.start) for row in scenario["policies"])
         path = write_policies_file(policies, loans_frame([]), ["LP0001"], tmp_path / "policies.csv")
         import_policies(db, path)
 
@@ -73,9 +72,10 @@ class StoredBook:
             ).all()  # fmt: skip
         return pl.DataFrame(rows, schema=EVENT_SCHEMA, orient="row")
 
-    def loan(self, policy_no: str) -> LoanState | None:
+    def state(self, policy_no: str) -> tuple[PolicyState, LoanState | None]:
         with self.db.engine.connect() as connection:
-            return load_policy(connection, policy_no, lock=False).loan
+            stored = load_policy(connection, policy_no, lock=False)
+        return stored.state, stored.loan
 
     def request(self, step: dict):  # type: ignore[no-untyped-def]
         details = {"amount_fen": parse_yuan(step["pay"])} if "pay" in step else {}
@@ -87,44 +87,16 @@ class StoredBook:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario_on_the_database(database, tmp_path, path: Path) -> None:
-    scenario = tomllib.loads(path.read_text(encoding="utf-8"))
+    scenario = load_scenario(path)
     book = StoredBook(database, scenario, tmp_path)
-    for step in scenario["steps"]:
-        events = book.run_to(step["run_to"] if "run_to" in step else step["day"])
-        if "run_to" in step:
-            pass
-        elif "refused" in step:
-            with pytest.raises(AnxinError) as refused:
-                book.request(step)
-            assert refused.value.code == step["refused"], refused.value
-            latest = policy_requests(database, step["policy"])[0]
-            assert (latest.status, latest.amount_fen) == (RequestStatus.REFUSED, 0)
-            assert latest.lines_zh == (refused.value.zh,)
-        else:
-            result = book.request(step)
-            if "amount" in step:
-                assert result.amount_fen == parse_yuan(step["amount"]), result.lines_zh
-            text = "\n".join(result.lines_zh)
-            for line in step.get("explains", []):
-                assert line in text, text
-            assert result.lines_en and len(result.lines_en) == len(result.lines_zh)
-            assert policy_requests(database, step["policy"])[0] == result
-        _check_events(step.get("events", []), events)
-        for want in step.get("no_events", []):
-            hit = events.filter((pl.col("policy_id") == want["policy"]) & (pl.col("event") == want["event"]))
-            assert not hit.height, f"unexpected {want}"
-        for want in step.get("expect", []):
-            with database.engine.connect() as connection:
-                stored = load_policy(connection, want["policy"], lock=False)
-            state, loan = stored.state, stored.loan
-            day = book.day if "run_to" in step else step["day"]
-            if "status" in want:
-                assert state.status == want["status"], (want, state)
-            if "premiums_paid" in want:
-                assert state.premiums_paid == want["premiums_paid"], (want, state)
-            if "suspended_on" in want:
-                assert state.suspended_on == want["suspended_on"], (want, state)
-            if "debt" in want:
-                assert (loan.debt_on(day) if loan else 0) == parse_yuan(want["debt"]), (want, loan)
-            if "principal" in want:
-                assert (loan.principal if loan else 0) == parse_yuan(want["principal"]), (want, loan)
+
+    def refusal_stored(step: dict, refused: AnxinError) -> None:
+        latest = policy_requests(database, step["policy"])[0]
+        assert (latest.status, latest.amount_fen) == (RequestStatus.REFUSED, 0)
+        assert latest.lines_zh == (refused.zh,)
+
+    def request_stored(step: dict, result) -> None:  # type: ignore[no-untyped-def]
+        assert policy_requests(database, step["policy"])[0] == result
+
+    play(scenario, book, book.state, amount_of=lambda result: result.amount_fen,
+         after_refusal=refusal_stored, after_request=request_stored)  # fmt: skip

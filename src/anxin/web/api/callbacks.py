@@ -18,6 +18,7 @@ from anxin.domain.access import Permission as P
 from anxin.domain.life.callbacks import CONFIRMATIONS, CallbackChannel, CallbackStatus
 from anxin.services import callbacks
 from anxin.services.users import Staff
+from anxin.services.views import fields_from
 from anxin.web.api.common import ERRORS, Page, PageParams
 from anxin.web.api.policies import PolicyNo
 from anxin.web.security import database, require
@@ -49,7 +50,7 @@ class CallbackIn(BaseModel):
 
 
 def callback_out(view: object) -> CallbackOut:
-    return CallbackOut(**{k: getattr(view, k) for k in CallbackOut.model_fields})
+    return fields_from(CallbackOut, view)
 
 
 @router.get("/callbacks", response_model=Page[CallbackOut], summary="回访任务 / callback tasks")

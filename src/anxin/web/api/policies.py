@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from anxin.domain.access import Permission as P
 from anxin.domain.life.requests import Channel, RequestKind
 from anxin.services import policy_view, servicing_requests
+from anxin.services.life_labels import event_label, status_label
 from anxin.services.users import Staff
+from anxin.services.views import fields_from
 from anxin.web.api.common import ERRORS, Page, PageParams, yuan
 from anxin.web.security import database, require
 
@@ -176,25 +178,29 @@ class RequestIn(BaseModel):
 
 
 def _status_zh(status: str) -> str:
-    return policy_view.status_label(status)[0]
+    return status_label(status)[0]
 
 
 def request_out(r: Any, policy_no: str) -> RequestOut:
     """A request (a service result or a stored row) as the API answers it."""
     kind, channel = RequestKind(r.kind), Channel(r.channel)
-    return RequestOut(
-        request_no=r.request_no, policy_no=policy_no, kind=kind.value, kind_zh=kind.label_zh,
-        kind_en=kind.label_en, channel=channel.value, channel_zh=channel.label_zh, status=str(r.status),
-        day=r.day, amount_fen=r.amount_fen, amount_yuan=yuan(r.amount_fen) or "", due_by=r.due_by,
-        lines_zh=list(r.lines_zh), lines_en=list(r.lines_en),
+    return fields_from(
+        RequestOut, r, policy_no=policy_no, kind=kind.value, kind_zh=kind.label_zh, kind_en=kind.label_en,
+        channel=channel.value, channel_zh=channel.label_zh, status=str(r.status),
+        amount_yuan=yuan(r.amount_fen) or "", lines_zh=list(r.lines_zh), lines_en=list(r.lines_en),
     )  # fmt: skip
 
 
 def _quote(found: Any) -> QuoteOut | None:
     if found is None:
         return None
-    return QuoteOut(amount_fen=found.amount_fen, amount_yuan=yuan(found.amount_fen) or "",
-                    lines_zh=list(found.lines_zh), lines_en=list(found.lines_en))  # fmt: skip
+    return fields_from(QuoteOut, found, amount_yuan=yuan(found.amount_fen) or "", lines_zh=list(found.lines_zh),
+                       lines_en=list(found.lines_en))  # fmt: skip
+
+
+def _labelled_event(model: type[Any], row: Any, **given: Any) -> Any:
+    zh, en = event_label(row.event)
+    return fields_from(model, row, event_zh=zh, event_en=en, **given)
 
 
 @router.get("/policies", response_model=Page[PolicyListItem], summary="保单列表 / find policies")
@@ -210,7 +216,7 @@ def policies(
     Policies by number, status and region; the policyholder's ID masked."""
     rows, total = policy_view.find_policies(database(request), policy_no=policy_no or None, status=status or None,
                                             region=region or None, limit=paging.limit, offset=paging.offset)  # fmt: skip
-    return paging.page([PolicyListItem(**vars(r), status_zh=_status_zh(r.status)) for r in rows], total)
+    return paging.page([fields_from(PolicyListItem, r, status_zh=_status_zh(r.status)) for r in rows], total)
 
 
 @router.get("/policies/{policy_no}", response_model=PolicyOut, summary="保单详情 / a policy in full")
@@ -226,27 +232,16 @@ def detail(
     The contract, the parties (IDs masked), beneficiaries, the loan, the status history with its causes,
     the ledger events and the servicing requests."""
     found = policy_view.policy_detail(database(request), policy_no, day)
-    fields = {k: getattr(found, k) for k in PolicyOut.model_fields if hasattr(found, k)}
-    for nested in ("policyholder", "insured", "beneficiaries", "loan", "history", "events", "requests"):
-        fields.pop(nested)
     loan = found.loan
-    return PolicyOut(
-        **fields,
+    return fields_from(
+        PolicyOut, found,
         status_zh=_status_zh(found.status),
-        policyholder=PartyOut(**vars(found.policyholder)),
-        insured=PartyOut(**vars(found.insured)),
-        beneficiaries=[BeneficiaryOut(**vars(b)) for b in found.beneficiaries],
-        loan=None if loan is None else LoanOut(**vars(loan), debt_fen=loan.debt_fen, debt_yuan=yuan(loan.debt_fen) or ""),
-        history=[
-            StatusChangeOut(**vars(c), event_zh=policy_view.event_label(c.event)[0],
-                            event_en=policy_view.event_label(c.event)[1])
-            for c in found.history
-        ],
-        events=[
-            EventOut(**vars(e), event_zh=policy_view.event_label(e.event)[0], event_en=policy_view.event_label(e.event)[1],
-                     amount_yuan=yuan(e.amount_fen) or "")
-            for e in found.events
-        ],
+        policyholder=fields_from(PartyOut, found.policyholder),
+        insured=fields_from(PartyOut, found.insured),
+        beneficiaries=[fields_from(BeneficiaryOut, b) for b in found.beneficiaries],
+        loan=None if loan is None else fields_from(LoanOut, loan, debt_yuan=yuan(loan.debt_fen) or ""),
+        history=[_labelled_event(StatusChangeOut, c) for c in found.history],
+        events=[_labelled_event(EventOut, e, amount_yuan=yuan(e.amount_fen) or "") for e in found.events],
         requests=[request_out(r, found.policy_no) for r in found.requests],
     )  # fmt: skip
 
@@ -262,8 +257,8 @@ def quotes(
     The loan, surrender and reinstatement quotes of a day, each explained line by line; empty where
     the policy's status does not allow it."""
     found = servicing_requests.quote_policy(database(request), policy_no, day)
-    return QuotesOut(policy_no=found.policy_no, day=found.day, status=str(found.status), loan=_quote(found.loan),
-                     surrender=_quote(found.surrender), reinstatement=_quote(found.reinstatement))  # fmt: skip
+    return fields_from(QuotesOut, found, status=str(found.status), loan=_quote(found.loan),
+                       surrender=_quote(found.surrender), reinstatement=_quote(found.reinstatement))  # fmt: skip
 
 
 @router.post(

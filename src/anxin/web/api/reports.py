@@ -27,6 +27,7 @@ from anxin.services.program_lookup import shipped_program
 from anxin.services.report_download import report_workbook
 from anxin.services.reports import ProgramYearReport, Share, program_year_report, summary_zh
 from anxin.services.users import Staff
+from anxin.services.views import fields_from
 from anxin.web.api.common import ERRORS, ProgramPath, Year, download, download_responses, yuan
 from anxin.web.security import database, require
 
@@ -171,12 +172,14 @@ def _life_row(row: LifeMonthRow) -> LifeMonthOut:
 
 
 def _campaign(found: CampaignReport) -> CampaignOut:
-    fields = {k: v for k, v in vars(found).items() if k not in ("by_region", "regions")}
-    return CampaignOut(
-        **fields,
+    return fields_from(
+        CampaignOut,
+        found,
         regions=list(found.regions),
         cost_yuan=yuan(found.cost_fen) or "",
-        by_region=[CampaignRegionOut(**vars(r)) for r in found.by_region if isinstance(r, CampaignRegionRow)],
+        by_region=[
+            fields_from(CampaignRegionOut, r) for r in found.by_region if isinstance(r, CampaignRegionRow)
+        ],
     )
 
 
@@ -257,8 +260,9 @@ def claims_report(
     A group accident or specified-disease program's policy year; another kind answers 422
     wrong_program_kind."""
     found = _claims_report(request, program, year)
-    return ClaimsReportOut(
-        **{k: v for k, v in vars(found).items() if k not in ("by_type", "by_city")},
+    return fields_from(
+        ClaimsReportOut,
+        found,
         paid_yuan=yuan(found.paid_fen) or "",
         average_per_claimant_yuan=yuan(found.average_per_claimant_fen) or "",
         review_yuan=yuan(found.review_fen) or "",
@@ -287,28 +291,13 @@ def report(
     program: ProgramPath, year: Year, request: Request, staff: Annotated[Staff, require(P.REPORTS_READ)]
 ) -> ReportOut:
     found = _report(request, program, year)
-    return ReportOut(
-        program_code=found.program_code,
-        program_name=found.program_name,
-        year=found.year,
-        insured=found.insured,
-        claimants=found.claimants,
-        person_times=found.person_times,
-        settlements=found.settlements,
-        eligible_fen=found.eligible_fen,
+    return fields_from(
+        ReportOut,
+        found,
         eligible_yuan=yuan(found.eligible_fen) or "",
-        paid_fen=found.paid_fen,
         paid_yuan=yuan(found.paid_fen) or "",
-        average_per_claimant_fen=found.average_per_claimant_fen,
         average_per_claimant_yuan=yuan(found.average_per_claimant_fen) or "",
-        review_lines=found.review_lines,
-        review_fen=found.review_fen,
         review_yuan=yuan(found.review_fen) or "",
-        turnaround_settlements=found.turnaround_settlements,
-        turnaround_median_days=found.turnaround_median_days,
-        turnaround_p90_days=found.turnaround_p90_days,
-        vulnerable_person_times=found.vulnerable_person_times,
-        vulnerable_paid_fen=found.vulnerable_paid_fen,
         by_city=[_share(s) for s in found.by_city],
         by_tier=[_share(s) for s in found.by_tier],
         by_vulnerable=[_share(s) for s in found.by_vulnerable],

@@ -22,18 +22,11 @@ from anxin.services import callbacks
 from anxin.services.users import Staff
 from anxin.web.errors import status_of
 from anxin.web.pages.common import PAGE_SIZE, after_change, clamp_page, pages
+from anxin.web.pages.policies import form_choice, form_day
 from anxin.web.security import database, require
 from anxin.web.templating import render
 
 router = APIRouter()
-
-
-def _date(text: str, default: dt.date | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else default
-    except ValueError:
-        raise InvalidInput(f"日期格式应为 2024-01-05：{text[:20]}", f"write the date as 2024-01-05: {text[:20]}",
-                           code="invalid_date") from None  # fmt: skip
 
 
 def _page(
@@ -48,7 +41,7 @@ def _page(
     **extra: Any,
 ) -> Response:
     db = database(request)
-    overdue_on = _date(overdue, None) if overdue else None
+    overdue_on = form_day(overdue)
     chosen = status if status in set(CallbackStatus) else None
     filters = {"status": chosen, "overdue_on": overdue_on, "region": region or None}
     _, total = callbacks.callback_tasks(db, **filters, limit=1)
@@ -93,14 +86,11 @@ def record_callback(
     ticked = [c for c in confirmed or [] if c]
     form = {"policy_no": policy_no.strip(), "channel": channel, "day": day, "confirmed": ticked}
     try:
-        try:
-            chosen = CallbackChannel(channel)
-        except ValueError:
-            raise InvalidInput("请选择回访方式", "choose the channel", code="invalid_channel") from None
+        chosen = form_choice(CallbackChannel, channel, "回访方式", "channel")
         if not form["policy_no"]:
             raise InvalidInput("请填写保单号", "enter the policy number", code="invalid_policy_no")
         view = callbacks.record_callback(
-            database(request), form["policy_no"], channel=chosen, day=_date(day, dt.date.today()) or dt.date.today(),
+            database(request), form["policy_no"], channel=chosen, day=form_day(day) or dt.date.today(),
             confirmations={column: True for column in ticked}, actor=staff.username,
         )  # fmt: skip
     except AnxinError as error:

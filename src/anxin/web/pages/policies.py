@@ -25,6 +25,7 @@ from anxin.domain.life.policy import PolicyStatus
 from anxin.domain.life.requests import Channel, RequestKind
 from anxin.domain.money import parse_ratio_bp, parse_yuan
 from anxin.services import policy_view, servicing_requests
+from anxin.services.life_labels import CAUSES, enum_label, event_label, status_label
 from anxin.services.users import Staff
 from anxin.web.errors import status_of
 from anxin.web.pages.common import PAGE_SIZE, after_change, clamp_page, pages
@@ -37,12 +38,18 @@ FORM_FIELDS = ("kind", "channel", "day", "amount", "phone", "address", "benefici
                "insured_consent", "policy_year")  # fmt: skip
 
 
-def _day(text: str) -> dt.date:
+def form_day(text: str) -> dt.date | None:
+    """A day typed in a form or a query like 2024-01-05; none when empty (the callbacks page reads its
+    days with this too)."""
     try:
-        return dt.date.fromisoformat(text) if text else dt.date.today()
+        return dt.date.fromisoformat(text) if text else None
     except ValueError:
         raise InvalidInput(f"日期格式应为 2024-01-05：{text[:20]}", f"write the date as 2024-01-05: {text[:20]}",
                            code="invalid_date") from None  # fmt: skip
+
+
+def _day(text: str) -> dt.date:
+    return form_day(text) or dt.date.today()
 
 
 def _beneficiaries(text: str) -> list[dict[str, Any]]:
@@ -111,7 +118,7 @@ def policy_list(
                                             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)  # fmt: skip
     context = {"rows": rows, "total": total, "page": page, "page_count": pages(total), "policy_no": number,
                "status": chosen, "statuses": list(PolicyStatus),
-               "status_label": policy_view.status_label}  # fmt: skip
+               "status_label": status_label}  # fmt: skip
     return render(request, "policies.html", context)
 
 
@@ -126,27 +133,16 @@ def _policy_page(
         "kinds": list(RequestKind),
         "channels": list(Channel),
         "form": {"day": day.isoformat()},
-        "status_label": policy_view.status_label,
-        "event_label": policy_view.event_label,
-        "causes": policy_view.CAUSES,
-        "kind_of": _label(RequestKind),
-        "channel_of": _label(Channel),
+        "status_label": status_label,
+        "event_label": event_label,
+        "causes": CAUSES,
+        "kind_of": enum_label(RequestKind),
+        "channel_of": enum_label(Channel),
         **extra,
     }
     response = render(request, "policy.html", context, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _label(enum: Any) -> Any:
-    def label(code: str) -> tuple[str, str]:
-        try:
-            member = enum(code)
-        except ValueError:
-            return (code, code)
-        return (member.label_zh, member.label_en)
-
-    return label
 
 
 @router.get("/policies/{policy_no}")
@@ -182,8 +178,8 @@ def submit_request(
             "policy_year": policy_year}  # fmt: skip
     try:
         chosen_kind, chosen_channel = (
-            _choice(RequestKind, kind, "保全项目", "kind"),
-            _choice(Channel, channel, "渠道", "channel"),
+            form_choice(RequestKind, kind, "保全项目", "kind"),
+            form_choice(Channel, channel, "渠道", "channel"),
         )
         result = servicing_requests.submit_request(
             database(request), policy_no, chosen_kind, channel=chosen_channel, day=_day(day),
@@ -205,7 +201,8 @@ def _safe_day(text: str) -> dt.date:
         return dt.date.today()
 
 
-def _choice(enum: Any, value: str, zh: str, en: str) -> Any:
+def form_choice(enum: Any, value: str, zh: str, en: str) -> Any:
+    """The member of ``enum`` chosen in a form; none chosen → :class:`InvalidInput` (请选择…)."""
     try:
         return enum(value)
     except ValueError:

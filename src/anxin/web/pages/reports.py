@@ -26,8 +26,8 @@ from anxin.services.report_download import care_report_file, report_workbook
 from anxin.services.report_export import care_overview_rows, claims_overview_rows, overview_rows
 from anxin.services.reports import ProgramYearReport, program_year_report, summary_zh
 from anxin.services.users import Staff
+from anxin.web.api.common import download
 from anxin.web.pages.common import program_names, share_label, valid_code
-from anxin.web.pages.imports import XLSX
 from anxin.web.security import database, require
 from anxin.web.templating import render
 
@@ -78,21 +78,14 @@ def life_export(
     _life_checked(year, level)
     db = database(request)
     data = life_report_workbook(db, life_report(db, year, level=level), actor=staff.username)
-    return Response(
-        data,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="life-{year}-{level}.xlsx"'},
-    )
+    return download(data, f"life-{year}-{level}.xlsx")
 
 
 @router.get("/reports/campaigns/export.xlsx")
 def campaigns_export(request: Request, staff: Annotated[Staff, require(Permission.REPORTS_READ)]) -> Response:
     """Every relief campaign's report as an Excel workbook (campaigns, by city); audited."""
     db = database(request)
-    data = campaign_workbook(db, campaign_reports(db), actor=staff.username)
-    return Response(
-        data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="campaigns.xlsx"'}
-    )
+    return download(campaign_workbook(db, campaign_reports(db), actor=staff.username), "campaigns.xlsx")
 
 
 @router.get("/reports")
@@ -154,11 +147,7 @@ def export(
         data = report_workbook(db, claims_year_report(db, program, year), actor=staff.username)
     else:
         data = report_workbook(db, program_year_report(db, program, year), actor=staff.username)
-    return Response(
-        data,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="report-{program}-{period}.xlsx"'},
-    )
+    return download(data, f"report-{program}-{period}.xlsx")
 
 
 @router.get("/reports/{program}/{year}/export.csv")
@@ -177,8 +166,6 @@ def export_csv(
         )
     db = database(request)
     found = care_report(db, program, year, month)
-    return Response(
-        care_report_file(db, found, "csv", actor=staff.username),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="report-{program}-{found.period}.csv"'},
+    return download(
+        care_report_file(db, found, "csv", actor=staff.username), f"report-{program}-{found.period}.csv"
     )
