@@ -13,11 +13,19 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from anxin.services.users import add_user, issue_token
-from anxin.store.schema import AuditEntry
+from anxin.store.schema import AuditEntry, ServicingRequest
 from anxin.web.app import create_app
 from tests.integration.test_life_reports import H1_WAIVED, S2_REFUND, build_book
 from tests.web.conftest import password
 from tests.web.test_pages_helpers import sign_in, texts
+
+
+def requests_done_in_2021(database) -> int:  # type: ignore[no-untyped-def]
+    with database.engine.connect() as connection:
+        days = connection.execute(
+            sa.select(ServicingRequest.day).where(ServicingRequest.status == "done")
+        ).scalars().all()  # fmt: skip
+    return sum(d.year == 2021 for d in days)
 
 
 @pytest.fixture
@@ -53,6 +61,10 @@ def test_life_report_page_by_month_and_city_with_the_campaigns(life_app):
     assert cells[:7] == ["2021-12", "3702", "1", "0", "1", "1", f"{S2_REFUND / 100:,.2f}"]
     total = texts(html, r'<tr data-month="全年" data-region="全部"[^>]*>(.*?)</tr>')[0]
     assert texts(total, r"<td[^>]*>(.*?)</td>")[2:4] == ["3", "3"]
+    assert "电子化保全率" in html.split('id="life-months"', 1)[1].split("</thead>", 1)[0]
+    servicing = texts(total, r'<td class="num" data-kpi="e-servicing-rate">(.*?)</td>')[0]
+    # every request of this book came to the counter
+    assert servicing.startswith("0.00%") and "(0/" in servicing
     campaign = html.split('data-code="henan-flood-2021"', 1)[1].split("</article>", 1)[0]
     assert texts(campaign, r'class="num campaign-cost">(.*?)<') == [f"{H1_WAIVED / 100:.2f}"]
     assert texts(campaign, r'class="num campaign-helped">(.*?)<') == ["3"]
@@ -66,6 +78,7 @@ def test_exports_are_audited_and_need_the_permission(life_app, database):
     assert answer.status_code == 200 and answer.content[:2] == b"PK"
     sheets = pl.read_excel(io.BytesIO(answer.content), sheet_id=0)
     assert sheets["月度地区"].row(-1, named=True)["效力中止"] == 3
+    assert sheets["月度地区"].row(-1, named=True)["电子化保全率分母"] == requests_done_in_2021(database) > 0
     campaigns = client.get("/reports/campaigns/export.xlsx")
     assert campaigns.status_code == 200
     assert pl.read_excel(io.BytesIO(campaigns.content), sheet_name="救助活动")["受助保单"].to_list() == [3]
@@ -85,6 +98,11 @@ def test_the_api(life_app, database):
     body = client.get("/api/v1/reports/life", params={"year": 2021, "level": "province"}).json()
     assert (body["year"], body["level"], body["totals"]["month"]) == (2021, "province", "全年")
     assert body["totals"]["surrender_paid_fen"] == S2_REFUND and body["totals"]["suspensions"] == 3
+    rates = {r["code"]: r for r in body["totals"]["rates"]}
+    assert set(rates) == {"e-callback-rate", "e-servicing-rate"}
+    assert (rates["e-servicing-rate"]["numerator"], rates["e-servicing-rate"]["denominator"]) == (
+        0, requests_done_in_2021(database),
+    )  # fmt: skip
     assert client.get("/api/v1/reports/life", params={"year": 2021, "level": "x"}).status_code == 422
     [henan] = client.get("/api/v1/reports/campaigns").json()
     assert (henan["code"], henan["cost_fen"], henan["helped_policies"]) == ("henan-flood-2021", H1_WAIVED, 3)

@@ -155,7 +155,7 @@ def life_report_command(
     out: ExportOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """寿险保全年度：按月份 × 地区的有效保单、中止、复效、退保、贷款 / the life-servicing year."""
+    """寿险保全年度：按月份 × 地区的有效保单、中止、复效、退保、贷款、电子化指标 / the life-servicing year."""
     from anxin.services.life_report_export import LIFE_COLUMNS, export_life_report, life_overview_rows
     from anxin.services.life_reports import life_report
 
@@ -164,11 +164,12 @@ def life_report_command(
     )
     print_overview(f"寿险保全 {year}年 / life-policy servicing", life_overview_rows(report, grouping=True))
     table = Table("月份 Month", "地区 Region", *(header for _, header, _ in LIFE_COLUMNS),
-                  title="按月份与地区 / by month and region")  # fmt: skip
+                  *(kpi.name_zh for kpi in report.rates), title="按月份与地区 / by month and region")  # fmt: skip
     for row in [*report.rows, report.totals]:
         table.add_row(
             row.month, row.region,
             *(format_yuan(getattr(row, n)) if money else f"{getattr(row, n):,}" for n, _, money in LIFE_COLUMNS),
+            *(f"{v.rate_text} ({v.numerator}/{v.denominator})" if v else "—" for v in report.rates_of(row)),
         )  # fmt: skip
     console.print(table)
     print_exported(written)

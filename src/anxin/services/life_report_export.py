@@ -39,6 +39,7 @@ def life_overview_rows(report: LifeReport, *, grouping: bool = False) -> list[tu
         ("保单贷款金额 loans taken", yuan(t.loans_taken_fen), "元"),
         ("年末贷款余额 loans outstanding at the end", yuan(t.loans_outstanding_fen), "元"),
         ("贷款利息收入 loan interest", yuan(t.loan_interest_fen), "元"),
+        *((f"{v.name_zh} {v.name_en}", v.rate_text, f"{v.numerator}/{v.denominator}") for v in report.rates),
     ]
 
 
@@ -68,6 +69,14 @@ def life_month_table(report: LifeReport) -> pl.DataFrame:
     for name, header, money in LIFE_COLUMNS:
         values = [getattr(r, name) for r in rows]
         series.append(yuan_column(header, values) if money else pl.Series(header, values, dtype=pl.Int64))
+    rates = [report.rates_of(r) for r in rows]
+    for index, kpi in enumerate(report.rates):
+        values = [found[index] for found in rates]
+        series += [
+            pl.Series(f"{kpi.name_zh}分子", [v.numerator if v else 0 for v in values], dtype=pl.Int64),
+            pl.Series(f"{kpi.name_zh}分母", [v.denominator if v else 0 for v in values], dtype=pl.Int64),
+            pl.Series(kpi.name_zh, [v.rate_text if v else "—" for v in values], dtype=pl.String),
+        ]
     return pl.DataFrame(series)
 
 

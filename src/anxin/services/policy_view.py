@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from anxin.domain.errors import NotFound
 from anxin.domain.life.policy import LoanState
 from anxin.services.life_labels import account_label
+from anxin.services.policy_book import run_reached
 from anxin.services.views import fields_from
 from anxin.store.database import Database
 from anxin.store.life_files import shipped_products
@@ -125,6 +126,7 @@ class PolicyDetail:
     due_on: dt.date | None
     cover_to: dt.date | None
     suspended_on: dt.date | None
+    #: The latest day the daily run has serviced the policy.
     last_run_day: dt.date | None
     policyholder: Party
     insured: Party
@@ -220,6 +222,7 @@ def policy_detail(db: Database, policy_no: str, day: dt.date | None = None) -> P
             .order_by(PolicyEvent.day.desc(), PolicyEvent.id.desc())
         ).all()
         requests = request_rows(session, policy.id)
+        serviced_to = run_reached(session.connection(), policy.id, policy.last_run_day)
     name_zh, name_en = _product_names({policy.product_code})[policy.product_code]
     loan_view = None
     if loan is not None:
@@ -228,7 +231,7 @@ def policy_detail(db: Database, policy_no: str, day: dt.date | None = None) -> P
         )
         loan_view = fields_from(LoanView, loan, day=day, interest_fen=state.interest_on(day))
     return fields_from(
-        PolicyDetail, policy, product_name_zh=name_zh, product_name_en=name_en,
+        PolicyDetail, policy, product_name_zh=name_zh, product_name_en=name_en, last_run_day=serviced_to,
         policyholder=_party(holder), insured=_party(insured),
         beneficiaries=tuple(
             BeneficiaryRow(b.name or (name or ""), psn or "", masked or "", b.order_no, b.share_bp)

@@ -136,7 +136,9 @@ class PolicyOut(BaseModel):
     due_on: dt.date | None
     cover_to: dt.date | None
     suspended_on: dt.date | None
-    last_run_day: dt.date | None
+    last_run_day: dt.date | None = Field(
+        description="日批已处理至 / the latest day the daily run serviced the policy"
+    )
     policyholder: PartyOut
     insured: PartyOut
     beneficiaries: list[BeneficiaryOut]

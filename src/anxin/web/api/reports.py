@@ -21,7 +21,7 @@ from anxin.domain.errors import InvalidInput
 from anxin.services.campaign_reports import CampaignRegionRow, CampaignReport, campaign_reports
 from anxin.services.claims_reports import ClaimShare, ClaimsYearReport, claims_summary_zh, claims_year_report
 from anxin.services.imports.claims import claims_program_kind
-from anxin.services.life_reports import LifeMonthRow, life_report
+from anxin.services.life_reports import LifeMonthRow, LifeReport, life_report
 from anxin.services.payments import pays_claims
 from anxin.services.program_lookup import shipped_program
 from anxin.services.report_download import report_workbook
@@ -112,6 +112,18 @@ class ClaimsReportOut(BaseModel):
     summary_zh: str = Field(description="年度摘要（中文）/ the year in one paragraph, in Chinese")
 
 
+class RateOut(BaseModel):
+    code: str = Field(description="指标代码（kpis/ 中的定义）/ the KPI's code in kpis/")
+    name_zh: str
+    name_en: str
+    numerator: int
+    denominator: int
+    rate_bp: int | None = Field(
+        description="比率（万分之一；分母为 0 时为空）/ basis points, null when nothing counted"
+    )
+    target_bp: int | None
+
+
 class LifeMonthOut(BaseModel):
     month: str = Field(description="月份 YYYY-MM，合计行为“全年” / the month, 全年 for the totals")
     region: str = Field(description="地区代码前缀（省 2 位、地市 4 位）/ the region prefix")
@@ -127,6 +139,7 @@ class LifeMonthOut(BaseModel):
     loans_taken_fen: int
     loans_outstanding_fen: int = Field(description="月末贷款余额 / principal outstanding at the month's end")
     loan_interest_fen: int
+    rates: list[RateOut] = Field(description="服务指标（当月当地；合计行为全年）/ the service rates")
 
 
 class LifeReportOut(BaseModel):
@@ -167,8 +180,9 @@ class CampaignOut(BaseModel):
     by_region: list[CampaignRegionOut]
 
 
-def _life_row(row: LifeMonthRow) -> LifeMonthOut:
-    return LifeMonthOut(**vars(row), surrender_paid_yuan=yuan(row.surrender_paid_fen) or "")
+def _life_row(row: LifeMonthRow, report: LifeReport) -> LifeMonthOut:
+    rates = [fields_from(RateOut, v) for v in report.rates_of(row) if v is not None]
+    return LifeMonthOut(**vars(row), surrender_paid_yuan=yuan(row.surrender_paid_fen) or "", rates=rates)
 
 
 def _campaign(found: CampaignReport) -> CampaignOut:
@@ -193,16 +207,16 @@ def life(
     ] = "province",
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="地区代码或前缀 / region")] = None,
 ) -> LifeReportOut:
-    """按月份 × 地区：有效保单、效力中止、复效、退保、犹豫期撤销、终止、保单贷款与利息。
+    """按月份 × 地区：有效保单、效力中止、复效、退保、犹豫期撤销、终止、保单贷款与利息，电子化回访率与电子化保全率。
     By month × region: in force, suspensions, reinstatements, surrenders, cancellations, terminations,
-    loans and their interest."""
+    loans and their interest, the e-callback and e-servicing rates."""
     found = life_report(database(request), year, level=level, region=region)
     return LifeReportOut(
         year=found.year,
         level=found.level,
         region=found.region,
-        rows=[_life_row(r) for r in found.rows],
-        totals=_life_row(found.totals),
+        rows=[_life_row(r, found) for r in found.rows],
+        totals=_life_row(found.totals, found),
     )
 
 
