@@ -20,6 +20,10 @@ policy), the peak resident memory, and optionally writes JSON.
 
 from __future__ import annotations
 
+# isort: off
+import anxin  # noqa: F401  (first: it sets Polars' allocator up before Polars loads)
+# isort: on
+
 import argparse
 import datetime as dt
 import json

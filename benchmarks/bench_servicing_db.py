@@ -32,6 +32,10 @@ memory of the setup and of the timed days, and optionally writes JSON.
 
 from __future__ import annotations
 
+# isort: off
+import anxin  # noqa: F401  (first: it sets Polars' allocator up before Polars loads)
+# isort: on
+
 import argparse
 import base64
 import datetime as dt
