@@ -15,9 +15,11 @@ from typer.testing import CliRunner
 
 from anxin.cli import app as root
 from anxin.domain.errors import Conflict, InvalidRows
+from anxin.domain.life.requests import Channel, RequestKind
 from anxin.engine.servicing import run_day
 from anxin.services import servicing_run
 from anxin.services.imports import import_beneficiaries, import_persons, import_policies
+from anxin.services.servicing_requests import submit_request
 from anxin.services.servicing_run import read_book, run_servicing_day, run_servicing_days
 from anxin.store.life_files import shipped_campaigns, shipped_products
 from anxin.store.schema import (
@@ -290,3 +292,39 @@ def test_beneficiaries_are_imported_whole_per_policy(database, tmp_path):
     assert {(2, "保单号", "L000000000"), (6, "受益比例", "90.00%"), (7, "保单号", "NO-SUCH")} <= found, found
     with database.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(PolicyBeneficiary)).scalar_one() == 4
+
+
+def test_a_request_committed_while_the_day_runs_is_never_overwritten(database, tmp_path, monkeypatch):
+    """The run reads a chunk without locks; a premium paid meanwhile on a policy the day changes is
+    kept, and the day is run again on the paid policy (as if the payment came first)."""
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: nothing can commit between the run's phases")
+    load(database, tmp_path)
+    real, paid = servicing_run._touched, {}
+
+    def a_premium_arrives(connection, where, products, campaigns, day):  # type: ignore[no-untyped-def]
+        touched = real(connection, where, products, campaigns, day)
+        with database.engine.connect() as other:
+            in_grace = other.execute(
+                sa.select(LifePolicy.policy_no).where(LifePolicy.id.in_(touched), LifePolicy.status == "grace")
+                .order_by(LifePolicy.id)
+            ).scalars().all()  # fmt: skip
+        for policy_no in in_grace[: 0 if paid else 1]:
+            submit_request(database, policy_no, RequestKind.PREMIUM_PAYMENT, channel=Channel.COUNTER, day=day,
+                           actor="cashier")  # fmt: skip
+            with database.engine.connect() as other:
+                after_payment, loans = read_book(other, LifePolicy.policy_no == policy_no)
+            paid[policy_no] = run_day(after_payment.drop("_id"), loans, PRODUCTS, CAMPAIGNS, day)[0]
+        return touched
+
+    monkeypatch.setattr(servicing_run, "_touched", a_premium_arrives)
+    for day in DAYS:
+        run_servicing_day(database, day, chunk_policies=97)
+        if paid:
+            break
+    assert paid, "no policy in grace was changed by the days run"
+    [(policy_no, expected)] = paid.items()
+    policies, _, events = stored(database)
+    mine = policies.filter(pl.col("policy_id") == policy_no)
+    assert same(mine, expected)  # the payment's state, then the day's rules on it
+    assert events.filter((pl.col("policy_id") == policy_no) & (pl.col("event") == "premium_paid")).height == 1

@@ -19,8 +19,11 @@ policy's day depends only on its own row and loan). Only the policies a day chan
 their ``last_run_day`` says the day. A policy whose ``last_run_day`` is the day or later (a taken-over
 book already run by its former system) is not run again. Days run in order: while an earlier day is
 unfinished, a later one is refused. The day's progress row is locked (``FOR UPDATE`` on PostgreSQL)
-before each chunk, and the chunk's policies before they are read, so two runs of the same day at once
-take turns and never service a policy twice.
+before each chunk, so two runs of the same day at once take turns and never service a policy twice.
+A chunk is read and run without locks; the few policies the day changes are then locked, read and run
+again, and only those results are written — a servicing request committed meanwhile is never
+overwritten, and the rest of the book is neither locked nor written (a row lock writes to the row on
+PostgreSQL).
 """
 
 from __future__ import annotations
@@ -108,7 +111,7 @@ def run_servicing_day(
             ).scalar_one()
             ids = connection.execute(
                 sa.select(LifePolicy.id).where(_pending(day), LifePolicy.id > through)
-                .order_by(LifePolicy.id).limit(chunk_policies).with_for_update()
+                .order_by(LifePolicy.id).limit(chunk_policies)
             ).scalars().all()  # fmt: skip
             if not ids:
                 _mark(connection, day, through, run_id, finished=True)
@@ -205,8 +208,16 @@ def _chunk(
     bounds: tuple[int, int],
     run_id: int,
 ) -> dict[str, int]:
+    """Run the chunk's policies read without locks, then lock the few the day changes, read them
+    again and run them again: what is written comes from locked rows, so a request committed in
+    between is never overwritten, and the other policies of the chunk are never locked or written."""
     where = sa.and_(_pending(day), LifePolicy.id.between(*bounds))
-    before, loans = read_book(connection, where)
+    touched = _touched(connection, where, products, campaigns, day)
+    if not touched:
+        return dict.fromkeys(("lines", "payout", "adjustment", "amount"), 0)
+    mine = sa.and_(_pending(day), LifePolicy.id.in_(touched))
+    connection.execute(sa.select(LifePolicy.id).where(mine).order_by(LifePolicy.id).with_for_update())
+    before, loans = read_book(connection, mine)
     ids = before.select("policy_id", "_id")
     after, new_loans, events = run_day(before.drop("_id"), loans, products, campaigns, day)
     # Only the policies the day changed are written (with the day as their last_run_day); that the
@@ -224,6 +235,27 @@ def _chunk(
         "adjustment": moves,
         "amount": int(postings["amount"].sum() or 0),
     }
+
+
+def _touched(
+    connection: Connection,
+    where: sa.ColumnElement[bool],
+    products: list[LifeProduct],
+    campaigns: list[ReliefCampaign],
+    day: dt.date,
+) -> list[int]:
+    """The stored ids of the policies the day changes: their state, their loan's terms, or an event."""
+    before, loans = read_book(connection, where)
+    after, new_loans, events = run_day(before.drop("_id"), loans, products, campaigns, day)
+    ids = before.select("policy_id", "_id")
+    terms = [name for name in LOAN_SCHEMA if name != "interest"]
+    keys = pl.concat([
+        changed_policies(after, before.drop("_id"), ids, ignore=("last_run_day",)).select("policy_id"),
+        new_loans.join(loans, on=terms, how="anti", nulls_equal=True).select("policy_id"),
+        loans.join(new_loans, on="policy_id", how="anti").select("policy_id"),
+        events.select("policy_id"),
+    ])  # fmt: skip
+    return sorted(set(keys.join(ids, on="policy_id")["_id"].to_list()))
 
 
 def _write_loans(
