@@ -92,8 +92,18 @@ def service_policy(policy: dict, loan: dict | None, product, campaigns, day: dt.
     debt = loan["principal"] + accrued if loan else 0
     status = policy["status"]
     event, lend, settle = None, 0, False
+    # what a settlement pays out, and from which account: the cash value, or a maturity benefit
+    payout, paid_from = value, "cash_value_paid"
+    expiry = months_after(policy["issue_date"], 12 * product.term_years) if product.term_years else None
 
-    if status in COVERED and loan and debt >= value and not defer:
+    if expiry is not None and day >= expiry:
+        # the term is over: a covered policy is paid the maturity benefit, a suspended one its cash value
+        event, to, settle = "matured", "matured", True
+        if status in COVERED:
+            per_thousand = product.maturity.per_thousand if product.maturity else 0
+            payout = half_up(Fraction(policy["sum_insured"] * per_thousand, 100_000))
+            paid_from = "maturity_benefits_paid"
+    elif status in COVERED and loan and debt >= value and not defer:
         event = "debt_reached_cash_value"
         settle = product.on_debt_reaching_cash_value.value == "terminate"
         to = "terminated" if settle else "suspended"
@@ -151,12 +161,12 @@ def service_policy(policy: dict, loan: dict | None, product, campaigns, day: dt.
         if settle:
             if accrued:
                 postings.append(("policy_loans", "loan_interest_income", accrued))
-            if min(value, debt):
-                postings.append(("cash_value_paid", "policy_loans", min(value, debt)))
-            if debt > value:
-                postings.append(("loan_losses", "policy_loans", debt - value))
-            if value > debt:
-                postings.append(("cash_value_paid", "refunds_payable", value - debt))
+            if min(payout, debt):
+                postings.append((paid_from, "policy_loans", min(payout, debt)))
+            if debt > payout:
+                postings.append(("loan_losses", "policy_loans", debt - payout))
+            if payout > debt:
+                postings.append((paid_from, "refunds_payable", payout - debt))
             loan = None
         for debit, credit, amount in postings or [(None, None, 0)]:
             events.append((event, status, to, debit, credit, amount))

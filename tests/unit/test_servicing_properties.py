@@ -1,12 +1,14 @@
 """Properties of the daily servicing run on random books, random products and random relief campaigns.
 
 - the engine equals the independent per-policy reference (tests/reference_servicing.py) day after day:
-  policies, loans and events;
+  policies, loans and events (random products are whole life or term, with or without a maturity
+  benefit, so policies reach their term and mature);
 - running a day again changes nothing and writes no event; running the book in two chunks (a run
   interrupted and resumed) gives the same state and events as one run;
 - cash is never created or lost: every posting has two different accounts and a non-negative amount;
   the policy-loans account moves exactly as the loans' principals; premium income from automatic
-  premium loans equals the premium cover bought;
+  premium loans equals the premium cover bought; a policy reaching its term pays out exactly its
+  maturity benefit (covered) or its cash value (suspended), never before its expiry day;
 - no loan goes above the permitted amount: after each day a covered policy's debt is at most its cash
   value (unless a relief campaign defers it), and a loan request is granted exactly up to
   ratio × (cash value − debt), after which the debt stays within the cash value.
@@ -22,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anxin.domain.errors import InvalidInput
-from anxin.domain.life.policy import LoanState, PolicyStatus, cash_value_on
+from anxin.domain.life.policy import LoanState, PolicyStatus, add_months, cash_value_on
 from anxin.domain.life.products import parse_product
 from anxin.domain.life.relief import ReliefCampaign, parse_campaign
 from anxin.domain.life.servicing import loan_quote, take_loan
@@ -39,6 +41,9 @@ SHIPPED = shipped_products()
 @st.composite
 def products(draw):
     table, value = [], 0
+    pay_years = draw(st.one_of(st.integers(1, 3), st.integers(1, 20)))  # short terms mature in the run
+    # whole life, or a term of at least the payment years, with or without a maturity benefit
+    term = draw(st.one_of(st.none(), st.integers(pay_years, pay_years + 3)))
     for _ in range(draw(st.integers(1, 12))):
         value += draw(st.integers(0, 150))
         table.append(f"{value} 元")
@@ -52,7 +57,7 @@ def products(draw):
         "source": {"title": "property test", "confirmed": False},
         "premium": {
             "mode": draw(st.sampled_from(["annual", "semiannual", "quarterly", "monthly"])),
-            "payment_years": f"{draw(st.integers(1, 20))} 年",
+            "payment_years": f"{pay_years} 年",
             "per_thousand": f"{draw(st.integers(1, 120))}.{draw(st.integers(0, 99)):02d} 元",
         },
         "cash_value": {"per_thousand": table},
@@ -65,6 +70,10 @@ def products(draw):
         "reinstatement": {"window_days": f"{draw(st.integers(1, 800))} 天", "annual_rate": "5%"},
         "cooling_off": {"days": "15 天", "fee": "10 元"},
     }
+    if term is not None:
+        data["term_years"] = f"{term} 年"
+        if draw(st.booleans()):
+            data["maturity"] = {"per_thousand": f"{draw(st.integers(0, 1500))} 元"}
     return parse_product(data, source_name="test")
 
 
@@ -96,7 +105,7 @@ def campaigns(draw, start: dt.date) -> list[ReliefCampaign]:
 def books(draw):
     start = draw(st.dates(dt.date(2015, 1, 1), dt.date(2027, 12, 31)))
     variant = draw(products())
-    catalogue = [variant, SHIPPED["anxin-whole-life-2026"], SHIPPED["anxin-universal-life-2026"]]
+    catalogue = [variant, *SHIPPED.values()]
     n = draw(st.integers(1, 40))
     policies, loans = life_book(n, seed=draw(st.integers(0, 10_000)), as_of=start, products=catalogue)
     # heavier loans bring debts near or past the cash value (partial APL, suspension or termination)
@@ -162,7 +171,9 @@ def test_cash_is_never_created_or_lost_and_debt_stays_within_cash_value(book) ->
     for day in _days(start, gaps):
         before_loans = int(loans.get_column("principal").sum())
         before_premiums = _premiums_bought(policies)
+        before = {state.policy_id: state for state in policy_states(policies)}
         policies, loans, events = run_day(policies, loans, catalogue, relief, day)
+        _maturities_pay_exactly_the_benefit_or_the_cash_value(before, events, by_code, day)
         money = events.filter(pl.col("debit").is_not_null())
         assert (money.get_column("debit") != money.get_column("credit")).all()
         assert (events.get_column("amount") >= 0).all()
@@ -181,6 +192,22 @@ def test_cash_is_never_created_or_lost_and_debt_stays_within_cash_value(book) ->
             covered = state.status in (PolicyStatus.IN_FORCE, PolicyStatus.GRACE, PolicyStatus.APL_COVER)
             if loan and covered and state.policy_id not in deferred:
                 assert loan.debt_on(day) <= cash_value_on(state, by_code[state.product], day)
+
+
+def _maturities_pay_exactly_the_benefit_or_the_cash_value(before, events, by_code, day) -> None:  # type: ignore[no-untyped-def]
+    """A policy maturing today pays out (to its debt, then to the policyholder) exactly the maturity
+    benefit when covered, its cash value when suspended; beyond that, only loan losses."""
+    matured = events.filter(pl.col("event") == "matured")
+    for policy_id in matured.get_column("policy_id").unique().to_list():
+        state, rows = before[policy_id], matured.filter(pl.col("policy_id") == policy_id)
+        product = by_code[state.product]
+        if state.status is PolicyStatus.SUSPENDED:
+            account, paid = "cash_value_paid", cash_value_on(state, product, day)
+        else:
+            account, paid = "maturity_benefits_paid", product.maturity_benefit(state.sum_insured)
+        assert rows.filter(pl.col("debit") == account).get_column("amount").sum() == paid
+        assert set(rows.get_column("debit").drop_nulls()) <= {account, "policy_loans", "loan_losses"}
+        assert day >= add_months(state.issue_date, 12 * product.term_years)
 
 
 def _premiums_bought(policies: pl.DataFrame) -> int:

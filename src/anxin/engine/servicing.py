@@ -9,6 +9,10 @@ still serviced (in force, in grace, in APL cover or suspended) whose ``last_run_
    campaign defers loan interest for the policy's region on ``day``.
 2. **At most one change of status**, the first that applies:
 
+   0. a term product's policy on or after its expiry day (``issue_date`` + ``12 × term_years`` months)
+      → matured: covered, the product's maturity benefit (none for pure term) is paid, suspended, the
+      cash value; the debt is settled from it, the rest refunded (``maturity_benefits_paid`` or
+      ``cash_value_paid`` → ``refunds_payable``);
    a. covered and debt (principal + interest) ≥ cash value, not deferred by relief → suspended, or
       terminated with the cash value settled against the debt (product ``on_debt_reaching_cash_value``);
    b. in force, a premium left to pay and its due date reached → grace (``due_on`` = the due date);
@@ -65,6 +69,8 @@ _LOAN_COLS = {
 }
 _ACTIVE = [St.IN_FORCE.value, St.GRACE.value, St.APL_COVER.value, St.SUSPENDED.value]
 _COVERED = [St.IN_FORCE.value, St.GRACE.value, St.APL_COVER.value]
+#: Months to the expiry of a policy that never expires (whole life), for the screen.
+_NEVER = 1 << 40
 
 
 def run_day(
@@ -99,7 +105,7 @@ def _screen(
 ) -> tuple[pl.Series, pl.Series]:
     """(to do today, may change today): a cheap first pass, so the full rules run only where something
     can happen: a loan, a premium falling due, a grace period, APL cover or reinstatement window that
-    may be over."""
+    may be over, a term product's N-th anniversary of issue reached."""
     today = pl.lit(day, pl.Date)
     per_period = _by_product({p.code: p.premium.mode.months for p in products})
     count = _by_product({p.code: p.premium_count for p in products})
@@ -113,6 +119,13 @@ def _screen(
         - ((issued.dt.day() > day.day) & (not last_of_month)).cast(I64)
     )  # fmt: skip
     may_fall_due = (c("premiums_paid") < count) & (passed >= c("premiums_paid") * per_period)
+    # the same count of months: a term policy's expiry (issue date + 12 × term years) ≤ day
+    terms = {p.code: p.term_months for p in products}
+    may_expire = (
+        passed >= _by_product({code: months or _NEVER for code, months in terms.items()})
+        if any(terms.values())
+        else pl.lit(False)
+    )
     has_loan = c("policy_id").is_in(loans.get_column("policy_id").implode())
     # relief only lengthens grace: the shortest grace and window of any product bound who may change
     shortest_grace = pl.duration(days=min(p.grace.days for p in products))
@@ -120,6 +133,7 @@ def _screen(
     status = c("status")
     may_change = (
         has_loan
+        | may_expire
         | ((status == St.IN_FORCE.value) & may_fall_due)
         | ((status == St.GRACE.value) & (c("due_on") + shortest_grace < today))
         | ((status == St.APL_COVER.value) & (c("cover_to") < today))
@@ -165,6 +179,7 @@ def _decide(
         )
         .pipe(t.add_months, "issue_date", c("premiums_paid") * c("_months"), "_paid_to")
         .pipe(t.add_months, "issue_date", (c("premiums_paid") + 1) * c("_months"), "_next_due")
+        .pipe(t.add_months, "issue_date", c("_term_months"), "_expiry")  # null: whole life
         # 1. loan maturity
         .with_columns(_cap=c("_todo") & c("_has_loan") & (c("_maturity") <= today) & ~c("_defer"))
         .with_columns(
@@ -212,12 +227,14 @@ def _decide(
         )
     )
     s = c("status")
+    matures = c("_todo") & (c("_expiry") <= today)
     debt_hit = c("_todo") & s.is_in(_COVERED) & c("_has_loan") & (c("_debt") >= c("_cv")) & ~c("_defer")
     due = c("_todo") & (s == St.IN_FORCE) & (c("premiums_paid") < c("_count")) & (c("_paid_to") <= today)
     grace_over = c("_todo") & (s == St.GRACE) & (today > c("due_on") + pl.duration(days=c("_grace_days")))
     apl = grace_over & c("apl") & c("_apl_allowed")
     event = (
-        pl.when(debt_hit).then(pl.lit(E.DEBT_REACHED_CASH_VALUE.value))
+        pl.when(matures).then(pl.lit(E.MATURED.value))
+        .when(debt_hit).then(pl.lit(E.DEBT_REACHED_CASH_VALUE.value))
         .when(due).then(pl.lit(E.PREMIUM_DUE.value))
         .when(apl & (c("_available") >= c("_need"))).then(pl.lit(E.AUTOMATIC_PREMIUM_LOAN.value))
         .when(apl & (c("_buy_days") >= 1)).then(pl.lit(E.AUTOMATIC_PREMIUM_LOAN_PARTIAL.value))
@@ -227,13 +244,21 @@ def _decide(
         .then(pl.lit(E.REINSTATEMENT_WINDOW_OVER.value))
     )  # fmt: skip
     lazy = lazy.with_columns(_event=event).with_columns(
-        _settle=((c("_event") == E.REINSTATEMENT_WINDOW_OVER) | ((c("_event") == E.DEBT_REACHED_CASH_VALUE) & c("_terminate_on_debt"))).fill_null(False),
+        _settle=((c("_event") == E.REINSTATEMENT_WINDOW_OVER) | (c("_event") == E.MATURED) | ((c("_event") == E.DEBT_REACHED_CASH_VALUE) & c("_terminate_on_debt"))).fill_null(False),
+        # a maturity benefit settles a covered policy (none for pure term); otherwise the cash value
+        _benefit=((c("_event") == E.MATURED) & s.is_in(_COVERED)).fill_null(False),
         _lend=pl.when(c("_event") == E.AUTOMATIC_PREMIUM_LOAN).then(c("_need"))
         .when(c("_event") == E.AUTOMATIC_PREMIUM_LOAN_PARTIAL)
         .then(t.round_half_up(c("premium") * c("_buy_days"), c("_period")))
         .otherwise(0),
     )  # fmt: skip
-    return lazy.with_columns(_status_to=_status_to(), **_relief_flags(today)).collect(engine=ENGINE)
+    return lazy.with_columns(
+        _value=pl.when(c("_benefit"))
+        .then(t.cash_value(c("sum_insured"), c("_maturity_per_thousand").fill_null(0)))
+        .otherwise(c("_cv")),
+        _status_to=_status_to(),
+        **_relief_flags(today),
+    ).collect(engine=ENGINE)
 
 
 def _relief_flags(today: pl.Expr) -> dict[str, pl.Expr]:
@@ -259,6 +284,7 @@ def _status_to() -> pl.Expr:
         .when(ev == E.AUTOMATIC_PREMIUM_LOAN_PARTIAL).then(pl.lit(St.APL_COVER.value))
         .when(ev.is_in([E.GRACE_ENDED.value, E.APL_COVER_ENDED.value])).then(pl.lit(St.SUSPENDED.value))
         .when(ev == E.REINSTATEMENT_WINDOW_OVER).then(pl.lit(St.TERMINATED.value))
+        .when(ev == E.MATURED).then(pl.lit(St.MATURED.value))
     )  # fmt: skip
 
 
@@ -307,15 +333,19 @@ def _loans(frame: pl.DataFrame, loans: pl.DataFrame, day: dt.date) -> pl.DataFra
 def _posting_specs() -> list[tuple[pl.Expr, A, A, pl.Expr]]:
     ev = c("_event")
     apl = ev.is_in([E.AUTOMATIC_PREMIUM_LOAN.value, E.AUTOMATIC_PREMIUM_LOAN_PARTIAL.value])
-    settle = c("_settle")
-    debt_paid = pl.min_horizontal(c("_cv"), c("_debt"))
+    # a settlement pays out ``_value`` (the cash value, or a maturity benefit: ``_benefit``)
+    settle, value, benefit = c("_settle"), c("_value"), c("_benefit")
+    cash_value, maturity = settle & ~benefit, settle & benefit
+    debt_paid = pl.min_horizontal(value, c("_debt"))
     specs = [
         (apl & (c("_accrued") > 0), A.POLICY_LOANS, A.LOAN_INTEREST_INCOME, c("_accrued")),
         (apl, A.POLICY_LOANS, A.PREMIUM_INCOME, c("_lend")),
         (settle & (c("_accrued") > 0), A.POLICY_LOANS, A.LOAN_INTEREST_INCOME, c("_accrued")),
-        (settle & (debt_paid > 0), A.CASH_VALUE_PAID, A.POLICY_LOANS, debt_paid),
-        (settle & (c("_debt") > c("_cv")), A.LOAN_LOSSES, A.POLICY_LOANS, c("_debt") - c("_cv")),
-        (settle & (c("_cv") > c("_debt")), A.CASH_VALUE_PAID, A.REFUNDS_PAYABLE, c("_cv") - c("_debt")),
+        (cash_value & (debt_paid > 0), A.CASH_VALUE_PAID, A.POLICY_LOANS, debt_paid),
+        (maturity & (debt_paid > 0), A.MATURITY_BENEFITS_PAID, A.POLICY_LOANS, debt_paid),
+        (settle & (c("_debt") > value), A.LOAN_LOSSES, A.POLICY_LOANS, c("_debt") - value),
+        (cash_value & (value > c("_debt")), A.CASH_VALUE_PAID, A.REFUNDS_PAYABLE, value - c("_debt")),
+        (maturity & (value > c("_debt")), A.MATURITY_BENEFITS_PAID, A.REFUNDS_PAYABLE, value - c("_debt")),
     ]
     return [(cond.fill_null(False), debit, credit, amount) for cond, debit, credit, amount in specs]
 

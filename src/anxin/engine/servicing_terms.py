@@ -39,11 +39,15 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
 TERM_SCHEMA: dict[str, pl.DataType] = {
     "product": S, "_months": I64, "_count": I64, "_grace": I64, "_window": I64, "_loan_rate": I64,
     "_loan_term": I64, "_terminate_on_debt": B, "_apl_allowed": B, "_cv_offset": I64, "_cv_len": I64,
+    "_term_months": I64, "_maturity_per_thousand": I64,
 }  # fmt: skip
 
 
 def product_terms(products: Iterable[LifeProduct]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(terms: one row per product, cash values: one row per product-year keyed by ``_cv_key``)."""
+    """(terms: one row per product, cash values: one row per product-year keyed by ``_cv_key``).
+
+    ``_term_months`` is null for whole life, ``_maturity_per_thousand`` null for a product paying no
+    maturity benefit."""
     rows, keys, values = [], [], []
     for product in products:
         table = product.cash_value.per_thousand
@@ -60,6 +64,9 @@ def product_terms(products: Iterable[LifeProduct]) -> tuple[pl.DataFrame, pl.Dat
                 "_apl_allowed": product.automatic_premium_loan,
                 "_cv_offset": len(values),
                 "_cv_len": len(table),
+                # null: whole life (never expires); null: no maturity benefit (pure term)
+                "_term_months": product.term_months,
+                "_maturity_per_thousand": product.maturity.per_thousand if product.maturity else None,
             }
         )
         keys.extend(range(len(values), len(values) + len(table)))

@@ -280,6 +280,7 @@ def _life(life: LifeYear) -> list[object]:
         ("退保 surrenders", f"{t.surrenders:,} 件，{format_yuan(t.surrender_paid_fen)} 元"),
         ("犹豫期撤销 cooling-off cancellations", f"{t.cooling_off_cancellations:,}"),
         ("终止 terminations", f"{t.terminations:,}"),
+        ("满期终止 maturities（给付元 paid）", f"{t.maturities:,}（{format_yuan(t.maturity_paid_fen)}）"),
         ("保单贷款 loans taken", f"{t.loans_taken:,} 笔，{format_yuan(t.loans_taken_fen)} 元"),
         ("年末贷款余额 loans outstanding (元)", format_yuan(t.loans_outstanding_fen)),
         ("贷款利息收入 loan interest (元)", format_yuan(t.loan_interest_fen)),

@@ -1,6 +1,7 @@
 """The life-servicing report (保全报表) of a year: by month and region, the policies in force, the
-suspensions, reinstatements, surrenders (and what they paid), cooling-off cancellations and
-terminations, the loans taken, outstanding and the loan interest recognised; and the service rates
+suspensions, reinstatements, surrenders (and what they paid), cooling-off cancellations,
+terminations and maturities (and what they paid), the loans taken, outstanding and the loan interest
+recognised; and the service rates
 (e-callback, e-servicing: :mod:`anxin.services.life_kpis`) of the year and of each month and region.
 
 Everything is counted in the database, grouped by month and by the policy's region prefix (the
@@ -8,11 +9,11 @@ province ``"41"`` or the city ``"4101"``):
 
 - status moves come from the status history (``policy_status_changes``): suspensions enter
   ``suspended``, reinstatements enter ``in_force`` by the event ``reinstated``, surrenders enter
-  ``surrendered``, cancellations ``cancelled``, terminations ``terminated``;
+  ``surrendered``, cancellations ``cancelled``, terminations ``terminated``, maturities ``matured``;
 - a policy is *in force* at a month's end when its last status change up to that day left it covered
   (``in_force``, ``grace`` or ``apl_cover``: a policy in grace is still in force);
 - money comes from the ledger (``policy_events``): a surrender pays the ``refunds_payable`` credits of
-  its ``surrendered`` postings; a loan taken is the ``loan_taken`` posting paying cash out of
+  its ``surrendered`` postings, a maturity those of its ``matured`` postings (after the debt); a loan taken is the ``loan_taken`` posting paying cash out of
   ``policy_loans``; loans outstanding at a month's end are the principals of the loan
   accounts as they stand, less the ``policy_loans`` movements after that day (so a loan brought in
   by a policies import, older than the ledger, is counted); loan interest is the credits to ``loan_interest_income`` in the month.
@@ -59,6 +60,9 @@ class LifeMonthRow:
     loans_taken_fen: int = 0
     loans_outstanding_fen: int = 0
     loan_interest_fen: int = 0
+    #: Term policies ended on their expiry day (满期终止), and what they paid after their debt.
+    maturities: int = 0
+    maturity_paid_fen: int = 0
 
 
 #: Figures that are stocks at the month's end (the others are flows in the month).
@@ -131,6 +135,7 @@ def life_report(db: Database, year: int, *, level: str = "province", region: str
             ("surrenders", PolicyStatusChange.status_to == PolicyStatus.SURRENDERED.value),
             ("cooling_off_cancellations", PolicyStatusChange.status_to == PolicyStatus.CANCELLED.value),
             ("terminations", PolicyStatusChange.status_to == PolicyStatus.TERMINATED.value),
+            ("maturities", PolicyStatusChange.status_to == PolicyStatus.MATURED.value),
         ]  # fmt: skip
         statement = (
             sa.select(month, reg, *(sa.func.sum(sa.case((cond, 1), else_=0)) for _, cond in moves))
@@ -148,6 +153,8 @@ def life_report(db: Database, year: int, *, level: str = "province", region: str
         money = [
             ("surrender_paid_fen", sa.and_(e.event == EventKind.SURRENDERED.value,
                                            e.credit == Account.REFUNDS_PAYABLE.value), e.amount_fen),
+            ("maturity_paid_fen", sa.and_(e.event == EventKind.MATURED.value,
+                                          e.credit == Account.REFUNDS_PAYABLE.value), e.amount_fen),
             ("loans_taken", loan_taken, 1),
             ("loans_taken_fen", loan_taken, e.amount_fen),
             ("loan_interest_fen", e.credit == Account.LOAN_INTEREST_INCOME.value, e.amount_fen),

@@ -2,10 +2,11 @@
 
 ``life_book(n, seed, as_of, products)`` → (policies, loans) frames in the servicing run's schemas
 (:mod:`anxin.engine.servicing_terms`), ready for :func:`anxin.engine.servicing.run_day` on ``as_of``.
-Policies are issued over the twelve years before ``as_of``, premiums paid to date; about 5 % stopped
-paying (in grace, or suspended when the grace is long past), about 8 % carry a loan of up to the
-permitted amount, 40 % opted in to automatic premium loans. Regions mix Henan (``41``, the shipped
-relief campaign's province) with other provinces. The same arguments always give the same book.
+Policies are issued over the twelve years before ``as_of`` (a term product's within its term, so
+none has expired), premiums paid to date; about 5 % stopped paying (in grace, or suspended when the
+grace is long past), about 8 % carry a loan of up to the permitted amount, 40 % opted in to
+automatic premium loans. Regions mix Henan (``41``, the shipped relief campaign's province) with
+other provinces. The same arguments always give the same book.
 
 ``write_policies_file(policies, loans, persons, path)`` writes such a book as the policies file an
 office imports (Chinese headers, amounts in yuan), its policyholders and insured drawn from the
@@ -37,11 +38,16 @@ def life_book(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     rng = np.random.default_rng(seed)
     epoch = np.datetime64(as_of, "D")
-    issue = epoch - rng.integers(1, 12 * 365, n).astype("timedelta64[D]")
+    age = rng.integers(1, 12 * 365, n)
+    chosen = rng.integers(0, len(products), n)
+    # a term product's policy is issued within its term (its expiry after ``as_of``): fewer than
+    # 365 × term − 1 days ago, since the term's last anniversary is at least that many days away
+    longest = np.array([365 * p.term_years - 2 if p.term_years else 12 * 365 for p in products])[chosen]
+    issue = epoch - np.where(age > longest, (age - 1) % longest + 1, age).astype("timedelta64[D]")
     frame = pl.DataFrame(
         {
             "_i": np.arange(n, dtype=np.int64),
-            "product": np.array([p.code for p in products])[rng.integers(0, len(products), n)],
+            "product": np.array([p.code for p in products])[chosen],
             "region": np.array(REGIONS)[rng.integers(0, len(REGIONS), n)],
             "sum_insured": _SUMS_YUAN[rng.integers(0, len(_SUMS_YUAN), n)] * 100,
             "issue_date": issue,

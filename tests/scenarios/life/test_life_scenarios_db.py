@@ -18,6 +18,7 @@ from anxin.domain.life.requests import Channel, RequestKind, RequestStatus
 from anxin.domain.money import parse_yuan
 from anxin.engine.servicing_frames import loans_frame, policies_frame
 from anxin.services.imports import import_persons, import_policies
+from anxin.services.life_reports import life_report
 from anxin.services.policy_records import load_policy
 from anxin.services.servicing_requests import policy_requests, submit_request
 from anxin.services.servicing_run import run_servicing_day
@@ -100,3 +101,13 @@ def test_scenario_on_the_database(database, tmp_path, path: Path) -> None:
 
     play(scenario, book, book.state, amount_of=lambda result: result.amount_fen,
          after_refusal=refusal_stored, after_request=request_stored)  # fmt: skip
+
+
+def test_the_life_report_counts_the_maturities_of_the_maturity_scenario(database, tmp_path) -> None:
+    path = next(p for p in SCENARIOS if p.stem == "maturity")
+    scenario = load_scenario(path)
+    book = StoredBook(database, scenario, tmp_path)
+    play(scenario, book, book.state, amount_of=lambda result: result.amount_fen)
+    totals = life_report(database, 2026).totals  # both reach their term in 2026
+    # M1 in force at its term: 100,000 − its debt 10,121.92; M2 suspended: cash value 48,100 − 21,027.23
+    assert (totals.maturities, totals.maturity_paid_fen) == (2, 8_987_808 + 2_707_277)

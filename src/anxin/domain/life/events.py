@@ -21,6 +21,7 @@ class Account(enum.StrEnum):
     REINSTATEMENT_INTEREST_INCOME = "reinstatement_interest_income"
     CASH_VALUE_PAID = "cash_value_paid"
     SURVIVAL_BENEFITS_PAID = "survival_benefits_paid"
+    MATURITY_BENEFITS_PAID = "maturity_benefits_paid"
     LOAN_LOSSES = "loan_losses"
     FEE_INCOME = "fee_income"
     REFUNDS_PAYABLE = "refunds_payable"
@@ -38,6 +39,7 @@ _ACCOUNT_ZH = {
     Account.REINSTATEMENT_INTEREST_INCOME: "复效利息收入",
     Account.CASH_VALUE_PAID: "退保金（现金价值给付）",
     Account.SURVIVAL_BENEFITS_PAID: "生存金给付",
+    Account.MATURITY_BENEFITS_PAID: "满期给付",
     Account.LOAN_LOSSES: "保单贷款损失",
     Account.FEE_INCOME: "工本费收入",
     Account.REFUNDS_PAYABLE: "应付退保款",
@@ -64,6 +66,7 @@ class EventKind(enum.StrEnum):
     SURVIVAL_BENEFIT_PAID = "survival_benefit_paid"
     GRACE_EXTENDED_BY_RELIEF = "grace_extended_by_relief"
     LOAN_INTEREST_DEFERRED = "loan_interest_deferred"
+    MATURED = "matured"
 
     @property
     def label_zh(self) -> str:
@@ -109,6 +112,10 @@ _EVENT_TEXT = {
     EventKind.LOAN_INTEREST_DEFERRED: (
         "救助活动缓收贷款利息",
         "loan interest deferred by a relief campaign: not capitalised at maturity",
+    ),
+    EventKind.MATURED: (
+        "满期：保险期间届满，合同终止",
+        "matured: the term is over, the policy ends",
     ),
 }
 

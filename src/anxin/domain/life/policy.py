@@ -5,7 +5,9 @@ engine and the request rules both follow and the tests check every event against
 
 Dates: a policy's premiums fall due on the issue date plus whole premium periods (months, clamped to
 the end of a shorter month: issued 31 January, monthly → 28/29 February, 31 March). The policy year
-a day falls in counts anniversaries of the issue date (year 1 until the first anniversary).
+a day falls in counts anniversaries of the issue date (year 1 until the first anniversary). A term
+product's policy is covered until the day before the ``term_years``-th anniversary of its issue date,
+its expiry day (满期日), on which the daily run ends it (:func:`maturity_settlement`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import enum
 from dataclasses import dataclass
 
 from anxin.domain.errors import Conflict, InvalidInput
-from anxin.domain.life.events import EventKind
+from anxin.domain.life.events import Account, EventKind, Posting
 from anxin.domain.life.interest import simple_interest
 from anxin.domain.life.products import LifeProduct
-from anxin.domain.money import BASIS_POINTS
+from anxin.domain.money import BASIS_POINTS, format_yuan
 
 
 class PolicyStatus(enum.StrEnum):
@@ -31,6 +33,8 @@ class PolicyStatus(enum.StrEnum):
     TERMINATED = "terminated"
     SURRENDERED = "surrendered"
     CANCELLED = "cancelled"
+    #: The term is over (满期终止): the maturity benefit, or a suspended policy's cash value, paid.
+    MATURED = "matured"
 
     @property
     def label_zh(self) -> str:
@@ -50,6 +54,7 @@ _STATUS_ZH = {
     PolicyStatus.TERMINATED: "终止",
     PolicyStatus.SURRENDERED: "已退保",
     PolicyStatus.CANCELLED: "犹豫期撤销",
+    PolicyStatus.MATURED: "满期终止",
 }
 
 S = PolicyStatus
@@ -72,6 +77,7 @@ TRANSITIONS: dict[tuple[PolicyStatus, EventKind], PolicyStatus] = {
     (S.SUSPENDED, E.REINSTATEMENT_WINDOW_OVER): S.TERMINATED,
     (S.IN_FORCE, E.COOLING_OFF_CANCELLED): S.CANCELLED,
     **{(s, E.SURRENDERED): S.SURRENDERED for s in ACTIVE},
+    **{(s, E.MATURED): S.MATURED for s in ACTIVE},
 }
 #: Products that terminate on debt (万能型) go here instead of :data:`TRANSITIONS`.
 TERMINATE_ON_DEBT = {(s, E.DEBT_REACHED_CASH_VALUE): S.TERMINATED for s in COVERED}
@@ -202,3 +208,66 @@ def cash_value_on(state: PolicyState, product: LifeProduct, day: dt.date) -> int
     if state.premiums_paid < product.premium_count:
         counted = min(day, paid_to(state, product) - dt.timedelta(days=1))
     return product.cash_value_of(state.sum_insured, policy_year(state.issue_date, counted))
+
+
+def expiry_date(issue_date: dt.date, product: LifeProduct) -> dt.date | None:
+    """The expiry day (满期日) of a term policy: the ``term_years``-th anniversary of its issue date
+    (cover runs to the day before); ``None`` for whole life."""
+    if product.term_months is None:
+        return None
+    return add_months(issue_date, product.term_months)
+
+
+@dataclass(frozen=True)
+class MaturitySettlement:
+    """What a policy reaching its term is paid (after its debt) and the postings that pay it."""
+
+    amount: int
+    postings: tuple[Posting, ...]
+    lines_zh: tuple[str, ...]
+    lines_en: tuple[str, ...]
+
+
+def maturity_settlement(
+    state: PolicyState, loan: LoanState | None, product: LifeProduct, day: dt.date
+) -> MaturitySettlement:
+    """A policy still active on or after its expiry day ends (``matured``). Covered on the day (in
+    force, grace, APL cover): the product's maturity benefit (none for pure term) less the debt;
+    suspended: its cash value less the debt, as when the reinstatement window closes. The debt is
+    settled from that amount as in a surrender (any excess of debt is a loan loss); the rest is payable
+    (``refunds_payable``), from ``maturity_benefits_paid`` or ``cash_value_paid``."""
+    from anxin.domain.life.servicing import settle_against_cash_value  # servicing imports this module
+
+    expiry = expiry_date(state.issue_date, product)
+    if expiry is None or day < expiry or not state.status.active:
+        raise Conflict(
+            "保单未到满期日或已终止，不能满期给付",
+            "the policy has not reached its expiry day, or has ended: nothing matures",
+            code="not_matured",
+        )
+    y = format_yuan
+    covered = state.status in COVERED
+    if covered:
+        base = product.maturity_benefit(state.sum_insured)
+        zh = f"{expiry} 保险期间届满，满期保险金（保额 {y(state.sum_insured)} 元）：{y(base)} 元"
+        en = f"term over on {expiry}: maturity benefit (sum insured {y(state.sum_insured)}): {y(base)}"
+    else:
+        base = cash_value_on(state, product, day)
+        zh = f"{expiry} 保险期间届满，保单效力中止，退还现金价值 {y(base)} 元"
+        en = f"term over on {expiry} while suspended: cash value {y(base)} refunded"
+    refund, postings = settle_against_cash_value(base, loan, day)
+    if covered:
+        postings = [
+            Posting(Account.MATURITY_BENEFITS_PAID, p.credit, p.amount)
+            if p.debit is Account.CASH_VALUE_PAID
+            else p
+            for p in postings
+        ]
+    debt = loan.debt_on(day) if loan is not None else 0
+    lines_zh = (
+        zh,
+        f"借款本息合计 {y(debt)} 元",
+        f"给付 = {y(base)} − {y(debt)} = {y(refund)} 元（不低于零）",
+    )
+    lines_en = (en, f"debt {y(debt)}", f"paid = {y(base)} − {y(debt)} = {y(refund)} (never below zero)")
+    return MaturitySettlement(refund, tuple(postings), lines_zh, lines_en)

@@ -3,8 +3,9 @@
 A product file (``products/*.toml``, read by :mod:`anxin.store.life_files`) names the premium mode
 and schedule, the cash value per 1,000 yuan of sum insured by policy year, the loan ratio, rate and
 term, the grace and reinstatement periods, what happens when the debt reaches the cash value, whether
-automatic premium loans are offered, and the cooling-off period and fee, with its source. Amounts are
-integer fen, ratios basis points, periods days (``"60 天"``) or years (``"20 年"``).
+automatic premium loans are offered, the cooling-off period and fee, and for a term product its term
+and maturity benefit (满期保险金), with its source. Amounts are integer fen, ratios basis points,
+periods days (``"60 天"``) or years (``"20 年"``).
 
 A product is sold unchanged: a changed clause is a new product code (policies keep the one they bought).
 """
@@ -139,13 +140,20 @@ class SurvivalBenefit(_Frozen):
     per_thousand: Fen
 
 
+class Maturity(_Frozen):
+    """The maturity benefit (满期保险金) of a term product (两全保险): paid on the expiry day to a
+    policy then covered, per 1,000 yuan of sum insured. A pure term product (定期寿险) has none."""
+
+    per_thousand: Fen
+
+
 class LifeProduct(_Frozen):
     code: str = Field(pattern=r"^[a-z][a-z0-9-]{1,63}$")
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     kind: ProductKind
-    #: ``None``: whole life (终身).
-    term_years: Years | None = None
+    #: ``None``: whole life (终身); else the policy ends on the ``term_years``-th anniversary of issue.
+    term_years: Years | None = Field(default=None, gt=0)
     source: Source
     premium: Premium
     cash_value: CashValue
@@ -156,6 +164,22 @@ class LifeProduct(_Frozen):
     automatic_premium_loan: bool
     cooling_off: CoolingOff
     survival_benefits: tuple[SurvivalBenefit, ...] = ()
+    maturity: Maturity | None = None
+
+    @model_validator(mode="after")
+    def _term_fits(self) -> LifeProduct:
+        if self.maturity is not None and self.term_years is None:
+            raise ValueError(
+                "满期保险金只适用于定期产品（须写 term_years）/ "
+                "a maturity benefit needs a term (term_years): a whole-life policy never matures"
+            )
+        if self.term_years is not None and self.premium.payment_years > self.term_years:
+            raise ValueError(
+                f"交费期间 {self.premium.payment_years} 年长于保险期间 {self.term_years} 年 / "
+                f"premiums cannot be paid for {self.premium.payment_years} years "
+                f"on a {self.term_years}-year term"
+            )
+        return self
 
     @property
     def premium_count(self) -> int:
@@ -179,6 +203,17 @@ class LifeProduct(_Frozen):
             if benefit.policy_year == policy_year:
                 return round_half_up(sum_insured * benefit.per_thousand, PER_THOUSAND_FEN)
         return 0
+
+    @property
+    def term_months(self) -> int | None:
+        """Months from issue to the expiry day (``None``: whole life)."""
+        return None if self.term_years is None else 12 * self.term_years
+
+    def maturity_benefit(self, sum_insured: int) -> int:
+        """The maturity benefit in fen of ``sum_insured`` (0 when the product pays none)."""
+        if self.maturity is None:
+            return 0
+        return round_half_up(sum_insured * self.maturity.per_thousand, PER_THOUSAND_FEN)
 
     def all_confirmed(self) -> bool:
         return self.source.confirmed and self.cash_value.confirmed

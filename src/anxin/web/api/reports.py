@@ -135,6 +135,8 @@ class LifeMonthOut(BaseModel):
     surrender_paid_yuan: str
     cooling_off_cancellations: int
     terminations: int
+    maturities: int = Field(description="满期终止 / policies that reached their term")
+    maturity_paid_fen: int = Field(description="满期给付（扣除借款后）/ paid at maturity, net of debt")
     loans_taken: int
     loans_taken_fen: int
     loans_outstanding_fen: int = Field(description="月末贷款余额 / principal outstanding at the month's end")
