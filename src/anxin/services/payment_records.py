@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session, aliased
 from anxin.domain.errors import Conflict, NotFound
 from anxin.domain.money import format_yuan
 from anxin.services import payments
-from anxin.services.exports import ExportTable, item_table, write_tables, yuan_column
-from anxin.store.audit import record
+from anxin.services.exports import ExportTable, export_audited, item_table, yuan_column
 from anxin.store.database import Database
 from anxin.store.schema import Adjudication, Payment, PaymentBatch, Person, Settlement
 
@@ -267,17 +266,15 @@ def batch_tables(db: Database, batch_id: int, *, actor: str) -> list[ExportTable
 def export_batch(db: Database, batch_id: int, path: str | Path, *, actor: str) -> list[Path]:
     """Write the batch (XLSX: a sheet per table; CSV/Parquet: a file per table); audited."""
     tables = batch_tables(db, batch_id, actor=actor)
-    written = write_tables(tables, path)
-    with db.session() as session, session.begin():
-        record(
-            session,
-            actor=actor,
-            action="export",
-            entity="payment_batch",
-            entity_id=batch_id,
-            after={"files": [p.name for p in written], "payments": tables[1].frame.height},
-        )
-    return written
+    return export_audited(
+        tables,
+        path,
+        db,
+        actor=actor,
+        entity="payment_batch",
+        entity_id=batch_id,
+        payments=tables[1].frame.height,
+    )
 
 
 def batch_workbook(db: Database, batch_id: int, *, actor: str) -> bytes:

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from anxin.domain.errors import AnxinError
 from anxin.domain.money import format_yuan
 from anxin.domain.programs.model import ProgramYear, YearBasis
-from anxin.services.exports import ExportTable, item_table, write_tables, yuan_column
-from anxin.store.audit import record
+from anxin.services.exports import ExportTable, export_audited, item_table, yuan_column
 from anxin.store.database import Database
 from anxin.store.program_files import resolve_program
 from anxin.store.schema import Adjudication, Enrollment, Person, Settlement
@@ -201,14 +200,7 @@ def export_reconciliation(
         ExportTable("differences", "差异明细", difference_table(report)),
         ExportTable("summary", "汇总", item_table(summary_rows(report))),
     ]
-    written = write_tables(tables, path)
-    with db.session() as session, session.begin():
-        record(
-            session,
-            actor=actor,
-            action="export",
-            entity="reconciliation",
-            entity_id=f"{report.program_code}:{report.year}",
-            after={"files": [p.name for p in written], "differences": report.differences.height},
-        )
-    return written
+    return export_audited(
+        tables, path, db, actor=actor, entity="reconciliation", entity_id=f"{report.program_code}:{report.year}",
+        differences=report.differences.height,
+    )  # fmt: skip
