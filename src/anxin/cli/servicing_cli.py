@@ -223,3 +223,38 @@ def quote(
             continue
         console.print(f"[bold]{title}：{format_yuan(item.amount_fen)} 元[/]")
         _print_lines(item.lines_zh, item.lines_en)
+
+
+@app.command()
+def refunds(
+    day: Annotated[str, typer.Option("--day", "-d", help="截至日，如 2026-01-31 / as of the day")],
+    pay: Annotated[bool, typer.Option("--pay", help="支付全部应付款 / pay everything owed")] = False,
+    actor: Annotated[str, typer.Option(help="操作人 / who pays")] = "system",
+) -> None:
+    """应付客户的款项（退保金、退费、生存金、满期金），逾期（超过 30 日）标出；--pay 一次付清 /
+    what is owed to customers, the overdue marked; --pay pays it all."""
+    from anxin.services.life_refunds import pay_refunds, refunds_owed
+    from anxin.store.database import open_database
+
+    try:
+        when = parse_day(day)
+        db = open_database()
+        try:
+            owed = refunds_owed(db, when)
+            paid = pay_refunds(db, when, actor=actor) if pay else None
+        finally:
+            db.dispose()
+    except AnxinError as error:
+        fail(error)
+    table = Table("保单号 Policy", "应付 Owed (元)", "应付日 Since", "最迟支付日 Due by", "逾期 Overdue",
+                  title=f"{when} 应付客户款项 / owed to customers")  # fmt: skip
+    for item in owed:
+        table.add_row(item.policy_no, format_yuan(item.amount_fen), str(item.since), str(item.due_by),
+                      "逾期 overdue" if item.overdue(when) else "")  # fmt: skip
+    console.print(table)
+    overdue = sum(item.overdue(when) for item in owed)
+    console.print(f"合计 total：{len(owed):,} 件 policies，{format_yuan(sum(i.amount_fen for i in owed))} 元；"
+                  f"逾期 overdue {overdue:,}")  # fmt: skip
+    if paid is not None:
+        console.print(f"[bold]已支付 paid[/]：批次 run {paid.run_id}，{paid.policies:,} 件，{format_yuan(paid.amount_fen)} 元"
+                      f"（超过 30 日 paid late {paid.paid_late:,}）")  # fmt: skip

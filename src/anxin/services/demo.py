@@ -260,6 +260,11 @@ def _life(life: LifeYear) -> list[object]:
     steps.add_row(
         "收取保费 premiums collected", f"{life.premiums_paid:,} 期，{format_yuan(life.premiums_fen)} 元"
     )
+    steps.add_row(
+        "支付客户款项 paid to customers",
+        f"{life.refunds_paid:,} 笔，{format_yuan(life.refunds_fen)} 元（每周支付；年末尚欠 "
+        f"{format_yuan(life.refunds_owed_fen)} 元）/ surrender values, refunds, benefits, paid weekly",
+    )
     done = sum(d for _, d, _ in life.requests)
     refused = sum(r for _, _, r in life.requests)
     steps.add_row("保全申请 servicing requests", f"办结 {done:,}，拒绝 {refused:,} / done, refused")

@@ -42,6 +42,7 @@ from anxin.services.callbacks import record_callback
 from anxin.services.campaign_reports import CampaignReport, campaign_report
 from anxin.services.imports import import_policies
 from anxin.services.life_kpis import KpiValue, kpi_values
+from anxin.services.life_refunds import pay_refunds, refunds_owed
 from anxin.services.life_reports import LifeMonthRow, life_report
 from anxin.services.premium_collection import collect_premiums, write_stored_collection_file
 from anxin.services.servicing_requests import quote_policy, submit_request
@@ -127,6 +128,7 @@ def run_life_year(
         run_servicing_day(db, day, products=catalogue, campaigns=campaigns, actor=ACTOR)
         if weekly:
             _collect_week(db, folder, day, seed)
+            pay_refunds(db, day, actor=ACTOR)  # what is owed to customers, paid weekly (due within 30 days)
         _requests(db, plan.filter(pl.col("day") == day), day, catalogue, campaigns)
         _callbacks(calls.filter(pl.col("day") == day), db, day)
         if progress:
@@ -285,6 +287,10 @@ class LifeYear:
     totals: LifeMonthRow
     premiums_paid: int
     premiums_fen: int
+    #: Payouts to customers (surrender values, refunds, benefits): paid, their fen, still owed at year end.
+    refunds_paid: int
+    refunds_fen: int
+    refunds_owed_fen: int
     #: (kind, done, refused) and (channel, done).
     requests: list[tuple[RequestKind, int, int]]
     channels: list[tuple[Channel, int]]
@@ -309,6 +315,10 @@ def life_year(db: Database, *, days_run: int, seconds: float) -> LifeYear:
             sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(pe.amount_fen), 0))
             .where(pe.event == EventKind.PREMIUM_PAID.value, pe.day.between(first, last))
         ).one()  # fmt: skip
+        refunds, refunds_fen = c.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(pe.amount_fen), 0))
+            .where(pe.event == EventKind.REFUND_PAID.value, pe.day.between(first, last))
+        ).one()  # fmt: skip
         requests = {(k, s): n for k, s, n in c.execute(
             sa.select(sr.kind, sr.status, sa.func.count()).where(sr.day.between(first, last)).group_by(sr.kind, sr.status)
         )}  # fmt: skip
@@ -327,7 +337,7 @@ def life_year(db: Database, *, days_run: int, seconds: float) -> LifeYear:
     return LifeYear(
         LIFE_YEAR, days_run, seconds, sum(by_status.values()), new,
         [(s, by_status.get(s.value, 0)) for s in PolicyStatus], life_report(db, LIFE_YEAR).totals,
-        paid, int(paid_fen),
+        paid, int(paid_fen), refunds, int(refunds_fen), sum(o.amount_fen for o in refunds_owed(db, last)),
         [(k, requests.get((k.value, "done"), 0), requests.get((k.value, "refused"), 0)) for k in RequestKind
          if requests.get((k.value, "done")) or requests.get((k.value, "refused"))],
         [(ch, channels.get(ch.value, 0)) for ch in Channel],

@@ -67,6 +67,7 @@ class EventKind(enum.StrEnum):
     GRACE_EXTENDED_BY_RELIEF = "grace_extended_by_relief"
     LOAN_INTEREST_DEFERRED = "loan_interest_deferred"
     MATURED = "matured"
+    REFUND_PAID = "refund_paid"
 
     @property
     def label_zh(self) -> str:
@@ -116,6 +117,10 @@ _EVENT_TEXT = {
     EventKind.MATURED: (
         "满期：保险期间届满，合同终止",
         "matured: the term is over, the policy ends",
+    ),
+    EventKind.REFUND_PAID: (
+        "支付应付款（退保金、退费、生存金、满期金）",
+        "paid out what was owed to the customer",
     ),
 }
 
