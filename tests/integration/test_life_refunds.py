@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from anxin.cli import app as root
 from anxin.domain.life.requests import RequestKind as K
+from anxin.services.life_ledger import trial_balance
 from anxin.services.life_refunds import pay_refunds, refunds_owed
 from anxin.store.schema import AdjudicationRun, LifePolicy, PolicyEvent
 
@@ -84,3 +85,25 @@ def test_the_refunds_command_lists_and_pays(database, tmp_path):
     paid = runner.invoke(root, ["servicing", "refunds", "--day", "2024-04-15", "--pay", "--actor", "finance"])
     assert paid.exit_code == 0 and "已支付 paid" in paid.output and "2,490.00" in paid.output
     assert refunds_owed(database, dt.date(2024, 4, 15)) == []
+
+
+def test_the_trial_balance_adds_up_to_zero_and_follows_the_money(database, tmp_path):
+    store_book(database, tmp_path, [
+        policy("R1", "110101", 100_000, ISSUE, received_on=dt.date(2024, 3, 5)),
+        policy("R2", "110101", 100_000, dt.date(2020, 3, 1), premiums_paid=4),
+    ])  # fmt: skip
+    ask(database, "R1", K.COOLING_OFF_CANCELLATION, dt.date(2024, 3, 10))
+    ask(database, "R2", K.LOAN, dt.date(2024, 3, 11), amount_fen=400_000)
+    pay_refunds(database, dt.date(2024, 3, 12), actor="finance")
+    balances = {b.account: b for b in trial_balance(database)}
+    assert sum(b.balance_fen for b in balances.values()) == 0
+    # the refund went out and the loan was lent: cash is 2,490 + 4,000 yuan down
+    assert balances["cash"].balance_fen == -(249_000 + 400_000)
+    assert balances["policy_loans"].balance_fen == 400_000 and balances["refunds_payable"].balance_fen == 0
+    assert balances["cash"].label_zh == "银行存款"
+    # up to a day: the refund not yet paid on the 11th
+    earlier = {b.account: b.balance_fen for b in trial_balance(database, upto=dt.date(2024, 3, 11))}
+    assert earlier["refunds_payable"] == -249_000 and earlier["cash"] == -400_000
+    shown = CliRunner().invoke(root, ["servicing", "ledger", "--to", "2024-03-12"])
+    assert shown.exit_code == 0, shown.output
+    assert "保全台账试算平衡" in shown.output and "6,490.00" in shown.output and "合计 total" in shown.output

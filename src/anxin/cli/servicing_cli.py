@@ -258,3 +258,37 @@ def refunds(
     if paid is not None:
         console.print(f"[bold]已支付 paid[/]：批次 run {paid.run_id}，{paid.policies:,} 件，{format_yuan(paid.amount_fen)} 元"
                       f"（超过 30 日 paid late {paid.paid_late:,}）")  # fmt: skip
+
+
+@app.command()
+def ledger(
+    to: Annotated[str | None, typer.Option("--to", help="截至日（含）/ up to this day")] = None,
+) -> None:
+    """保全台账试算平衡：各科目借方、贷方与余额，合计为零 / the policy ledger's trial balance."""
+    from anxin.services.life_ledger import trial_balance
+    from anxin.store.database import open_database
+
+    try:
+        upto = parse_day(to) if to else None
+        db = open_database()
+        try:
+            balances = trial_balance(db, upto=upto)
+        finally:
+            db.dispose()
+    except AnxinError as error:
+        fail(error)
+    table = Table("科目 Account", "借方 Debit (元)", "贷方 Credit (元)", "余额 Balance (元)",
+                  title=f"保全台账试算平衡 / trial balance{f' · {upto}' if upto else ''}")  # fmt: skip
+    for b in balances:
+        table.add_row(f"{b.label_zh} {b.account}", format_yuan(b.debit_fen), format_yuan(b.credit_fen),
+                      format_yuan(b.balance_fen))  # fmt: skip
+    total = sum(b.balance_fen for b in balances)
+    table.add_row("合计 total", format_yuan(sum(b.debit_fen for b in balances)),
+                  format_yuan(sum(b.credit_fen for b in balances)), format_yuan(total))  # fmt: skip
+    console.print(table)
+    if total:
+        fail(
+            InvalidInput(
+                f"借贷不平，差 {format_yuan(total)} 元", f"debits and credits differ by {format_yuan(total)}"
+            )
+        )
