@@ -41,7 +41,7 @@ from anxin.engine.servicing_terms import LOAN_SCHEMA
 from anxin.services.callbacks import record_callback
 from anxin.services.campaign_reports import CampaignReport, campaign_report
 from anxin.services.imports import import_policies
-from anxin.services.life_kpis import KpiValue, kpi_values
+from anxin.services.life_kpis import KpiValue
 from anxin.services.life_refunds import pay_refunds, refunds_owed
 from anxin.services.life_reports import LifeMonthRow, life_report
 from anxin.services.premium_collection import collect_premiums, write_stored_collection_file
@@ -331,15 +331,16 @@ def life_year(db: Database, *, days_run: int, seconds: float) -> LifeYear:
             sa.select(cb.status, cb.channel, late, sa.func.count()).where(cb.opened_on.between(first, last))
             .group_by(cb.status, cb.channel, late)
         ).all()  # fmt: skip
+    report = life_report(db, LIFE_YEAR)  # the year's figures and its rates
     callbacks = {"electronic": 0, "phone": 0, "open": 0, "overdue": 0, "closed": 0}
     for status, channel, overdue, n in tasks:
         callbacks["overdue" if overdue else channel if status == CallbackStatus.DONE else status] += n
     return LifeYear(
         LIFE_YEAR, days_run, seconds, sum(by_status.values()), new,
-        [(s, by_status.get(s.value, 0)) for s in PolicyStatus], life_report(db, LIFE_YEAR).totals,
+        [(s, by_status.get(s.value, 0)) for s in PolicyStatus], report.totals,
         paid, int(paid_fen), refunds, int(refunds_fen), sum(o.amount_fen for o in refunds_owed(db, last)),
         [(k, requests.get((k.value, "done"), 0), requests.get((k.value, "refused"), 0)) for k in RequestKind
          if requests.get((k.value, "done")) or requests.get((k.value, "refused"))],
         [(ch, channels.get(ch.value, 0)) for ch in Channel],
-        callbacks, campaign_report(db, CAMPAIGN), kpi_values(db, start=first, end=last),
+        callbacks, campaign_report(db, CAMPAIGN), report.rates,
     )  # fmt: skip

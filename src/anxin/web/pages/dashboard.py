@@ -5,7 +5,6 @@ outstanding and the life-service KPI rates."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -85,10 +84,8 @@ def life_section(db: Database) -> LifeSection | None:
     year = latest_life_year(db)
     if year is None:
         return None
-    from anxin.services.life_kpis import kpi_values  # the KPI definitions load with it
-
-    kpis = kpi_values(db, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
-    return LifeSection(year, life_report(db, year).totals, list(kpis))
+    report = life_report(db, year)  # its totals and the year's rates
+    return LifeSection(year, report.totals, list(report.rates))
 
 
 def charts(report: ProgramYearReport, months: list[MonthTotal], lang: str) -> list:  # type: ignore[type-arg]
