@@ -174,14 +174,6 @@ def _mark(connection: Connection, day: dt.date, through: int, run_id: int, *, fi
     )  # fmt: skip
 
 
-def last_day_run(db: Database) -> dt.date | None:
-    """The latest day the daily run has finished over the whole book (``None``: never run)."""
-    with db.engine.connect() as connection:
-        return connection.execute(
-            sa.select(sa.func.max(ServicingDay.day)).where(ServicingDay.finished.is_(True))
-        ).scalar_one()  # fmt: skip
-
-
 def run_servicing_days(db: Database, first: dt.date, last: dt.date, **options) -> list[DaySummary]:  # type: ignore[no-untyped-def]
     """Run every day from ``first`` to ``last`` (both included), in order, one run per day."""
     if last < first:
@@ -248,12 +240,10 @@ def _touched(
     before, loans = read_book(connection, where)
     after, new_loans, events = run_day(before.drop("_id"), loans, products, campaigns, day)
     ids = before.select("policy_id", "_id")
-    terms = [name for name in LOAN_SCHEMA if name != "interest"]
+    changed, gone = _changed_loans(loans, new_loans)
     keys = pl.concat([
         changed_policies(after, before.drop("_id"), ids, ignore=("last_run_day",)).select("policy_id"),
-        new_loans.join(loans, on=terms, how="anti", nulls_equal=True).select("policy_id"),
-        loans.join(new_loans, on="policy_id", how="anti").select("policy_id"),
-        events.select("policy_id"),
+        changed.select("policy_id"), gone.select("policy_id"), events.select("policy_id"),
     ])  # fmt: skip
     return sorted(set(keys.join(ids, on="policy_id")["_id"].to_list()))
 
@@ -264,9 +254,7 @@ def _write_loans(
     """Replace the loan accounts the day changed (lent, capitalised: principal, term or rate); remove
     those settled. Interest merely accruing is not written: it follows from the principal, the start
     and the rate on any day (``LoanState.interest_on``)."""
-    terms = [name for name in LOAN_SCHEMA if name != "interest"]
-    changed = after.join(before, on=terms, how="anti", nulls_equal=True)
-    gone = before.join(after, on="policy_id", how="anti")
+    changed, gone = _changed_loans(before, after)
     stale = pl.concat([changed.select("policy_id"), gone.select("policy_id")]).join(ids, on="policy_id")
     if stale.height == 0:
         return
@@ -279,3 +267,13 @@ def _write_loans(
         policy_id="_id", **{c: f for f, c in LOAN_COLUMNS.items()}, updated_at=pl.lit(now)
     )
     bulk_insert(connection, table, frame)  # type: ignore[arg-type]
+
+
+def _changed_loans(before: pl.DataFrame, after: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the loan accounts the day lent, capitalised or re-rated, those it settled): accruing interest
+    alone is no change."""
+    terms = [name for name in LOAN_SCHEMA if name != "interest"]
+    return (
+        after.join(before, on=terms, how="anti", nulls_equal=True),
+        before.join(after, on="policy_id", how="anti"),
+    )
