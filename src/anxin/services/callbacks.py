@@ -109,6 +109,17 @@ def open_callback_tasks(connection: Connection, day: dt.date, products: Iterable
     return opened
 
 
+def close_callback_task(connection: Connection, policy_id: int, reason: str, now: dt.datetime) -> bool:
+    """Close the policy's open task, if any, for ``reason`` (a cancellation, a surrender: the request
+    that ended the policy, in its transaction); whether one was closed."""
+    closed = connection.execute(
+        sa.update(CallbackTask)
+        .where(CallbackTask.policy_id == policy_id, CallbackTask.status == CallbackStatus.OPEN.value)
+        .values(status=CallbackStatus.CLOSED.value, closed_reason=reason, updated_at=now)
+    )
+    return bool(closed.rowcount)
+
+
 def close_ended_callback_tasks(connection: Connection, day: dt.date) -> int:
     """Close the open tasks of policies no longer active (cancelled in cooling-off, surrendered,
     terminated); the reason is the policy's status. Returns how many were closed."""

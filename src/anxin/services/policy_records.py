@@ -4,8 +4,7 @@
 request and the daily run never service a policy at once) as the domain's :class:`PolicyState` and
 :class:`LoanState`; the writers apply an outcome within the caller's transaction: the state columns,
 the loan account (replaced, or removed when settled), one ``policy_events`` row per posting (one row
-without accounts and 0 fen for an event moving no money), the status change, and the closing of an
-open new-policy callback.
+without accounts and 0 fen for an event moving no money) and the status change.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from anxin.domain.errors import NotFound
 from anxin.domain.life.events import EventKind, Posting
 from anxin.domain.life.policy import LoanState, PolicyState, PolicyStatus
 from anxin.services.policy_book import LOAN_COLUMNS, POLICY_COLUMNS, STATE, run_reached
-from anxin.store.schema import CallbackTask, LifePolicy, PolicyEvent, PolicyLoan, PolicyStatusChange
+from anxin.store.schema import LifePolicy, PolicyEvent, PolicyLoan, PolicyStatusChange
 
 #: The state columns a request may change (the daily run's day stays the run's).
 REQUEST_STATE = tuple(name for name in STATE if name != "last_run_day")
@@ -117,13 +116,3 @@ def write_events(
             )
         )  # fmt: skip
     return len(rows)
-
-
-def close_callback(connection: sa.Connection, policy_id: int, reason: str, now: dt.datetime) -> bool:
-    """Close the policy's open callback task, if any; whether one was closed."""
-    closed = connection.execute(
-        sa.update(CallbackTask)
-        .where(CallbackTask.policy_id == policy_id, CallbackTask.status == "open")
-        .values(status="closed", closed_reason=reason, updated_at=now)
-    )
-    return bool(closed.rowcount)

@@ -34,8 +34,8 @@ from anxin.domain.life.products import LifeProduct
 from anxin.domain.life.relief import ReliefCampaign
 from anxin.domain.life.requests import Channel, RequestKind, RequestStatus
 from anxin.services import servicing_changes
+from anxin.services.callbacks import close_callback_task
 from anxin.services.policy_records import (
-    close_callback,
     load_policy,
     not_found,
     write_events,
@@ -132,7 +132,7 @@ def _apply(
         write_loan(connection, stored.id, stored.loan, decision.loan, now)
         write_events(connection, stored.id, request.id, day, outcome.event, outcome.postings, statuses, now)
         if kind in ENDING:
-            close_callback(connection, stored.id, outcome.event.value, now)
+            close_callback_task(connection, stored.id, outcome.event.value, now)
         before = _money_state(stored.state.status.value, stored.state.premiums_paid, stored.loan)
         after = _money_state(outcome.state.status.value, outcome.state.premiums_paid, decision.loan)
     session.flush()
