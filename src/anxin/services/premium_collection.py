@@ -53,7 +53,7 @@ from anxin.services.policy_book import (
 from anxin.services.run_records import finish_run, start_run
 from anxin.store.bulk import bulk_insert, select_by_keys
 from anxin.store.database import Database
-from anxin.store.life_files import shipped_products
+from anxin.store.life_files import products_or_shipped
 from anxin.store.locks import refresh_statistics
 from anxin.store.schema import ImportBatch, ImportProblem, LifePolicy
 from anxin.store.schema.base import utc_now
@@ -103,7 +103,7 @@ def collect_premiums(
     """Apply a collection file on ``day`` (today unless given)."""
     path = Path(path)
     day = day or dt.date.today()
-    catalogue = list(products if products is not None else shipped_products().values())
+    catalogue = products_or_shipped(products)
     digest = file_digest(path, context=KIND)
     detail = {"kind": KIND, "file_name": safe_file_name(path), "file_hash": digest, "day": day.isoformat()}
     with db.engine.connect() as connection:
@@ -240,7 +240,7 @@ def write_stored_collection_file(
         raise InvalidInput(
             f"结束日 {last} 早于开始日 {first}", f"the last day {last} is before the first {first}"
         )
-    catalogue = list(products if products is not None else shipped_products().values())
+    catalogue = products_or_shipped(products)
     paying = [PolicyStatus.IN_FORCE.value, PolicyStatus.GRACE.value, PolicyStatus.APL_COVER.value]
     with db.engine.connect() as connection:
         policies, _ = read_book(connection, LifePolicy.status.in_(paying))

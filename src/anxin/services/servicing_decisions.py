@@ -26,7 +26,7 @@ from anxin.domain.life.requests import RequestKind, RequestStatus
 from anxin.domain.money import format_yuan
 from anxin.services.policy_records import StoredPolicy, load_policy
 from anxin.store.database import Database
-from anxin.store.life_files import shipped_campaigns, shipped_products
+from anxin.store.life_files import campaigns_or_shipped, products_or_shipped
 from anxin.store.schema import ServicingRequest
 
 K = RequestKind
@@ -203,8 +203,8 @@ def quote_policy(
     """What a loan, a surrender and a reinstatement would come to on ``day`` (read-only); ``None``
     where the request is not open to the policy (a loan when not in force, a reinstatement when not
     suspended or past its window, a surrender when the policy has ended)."""
-    catalogue = {p.code: p for p in (products if products is not None else shipped_products().values())}
-    reliefs = list(campaigns if campaigns is not None else shipped_campaigns().values())
+    catalogue = {p.code: p for p in products_or_shipped(products)}
+    reliefs = campaigns_or_shipped(campaigns)
     with db.engine.connect() as connection:
         stored = load_policy(connection, policy_no, lock=False)
     state, loan = stored.state, stored.loan

@@ -45,7 +45,7 @@ from anxin.services.policy_records import (
 from anxin.services.servicing_decisions import Decision, PolicyQuotes, Quote, decide, quote_policy
 from anxin.store.audit import record
 from anxin.store.database import Database
-from anxin.store.life_files import shipped_campaigns, shipped_products
+from anxin.store.life_files import campaigns_or_shipped, products_or_shipped
 from anxin.store.schema import LifePolicy, ServicingRequest
 from anxin.store.schema.base import utc_now
 
@@ -91,8 +91,8 @@ def submit_request(
     as refused; an unknown policy number is raised without a record."""
     kind, channel = RequestKind(kind), Channel(channel)
     given = dict(details or {})
-    catalogue = {p.code: p for p in (products if products is not None else shipped_products().values())}
-    reliefs = list(campaigns if campaigns is not None else shipped_campaigns().values())
+    catalogue = {p.code: p for p in products_or_shipped(products)}
+    reliefs = campaigns_or_shipped(campaigns)
     try:
         with db.session() as session, session.begin():
             return _apply(session, policy_no, kind, channel, day, actor, given, catalogue, reliefs)

@@ -55,7 +55,7 @@ from anxin.services.policy_book import (
 from anxin.services.run_records import finish_run, start_run
 from anxin.store.bulk import bulk_insert
 from anxin.store.database import Database
-from anxin.store.life_files import shipped_campaigns, shipped_products
+from anxin.store.life_files import campaigns_or_shipped, products_or_shipped
 from anxin.store.locks import refresh_statistics
 from anxin.store.schema import LifePolicy, PolicyLoan, ServicingDay
 from anxin.store.schema.base import utc_now
@@ -91,8 +91,8 @@ def run_servicing_day(
     progress: Progress | None = None,
 ) -> DaySummary:
     """Run one day over the stored book (the shipped products and campaigns unless given)."""
-    catalogue = list(products if products is not None else shipped_products().values())
-    reliefs = list(campaigns if campaigns is not None else shipped_campaigns().values())
+    catalogue = products_or_shipped(products)
+    reliefs = campaigns_or_shipped(campaigns)
     with db.engine.begin() as connection:
         _check_order(connection, day)
     run_id = start_run(db, PROGRAM, day.year, MODE, actor)

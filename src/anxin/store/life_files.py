@@ -7,7 +7,7 @@ same code is refused.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,3 +66,13 @@ def shipped_products(directory: Path = PRODUCTS_DIR) -> dict[str, LifeProduct]:
 
 def shipped_campaigns(directory: Path = CAMPAIGNS_DIR) -> dict[str, ReliefCampaign]:
     return _all(directory, load_campaign)
+
+
+def products_or_shipped(products: Iterable[LifeProduct] | None) -> list[LifeProduct]:
+    """The products given (a test's, a trial's), or else the shipped catalogue."""
+    return list(products if products is not None else shipped_products().values())
+
+
+def campaigns_or_shipped(campaigns: Iterable[ReliefCampaign] | None) -> list[ReliefCampaign]:
+    """The relief campaigns given, or else the shipped ones."""
+    return list(campaigns if campaigns is not None else shipped_campaigns().values())
