@@ -56,24 +56,13 @@ def _terms(products: Iterable[LifeProduct]) -> pl.DataFrame:
     return terms.select("product", "_months", "_count")
 
 
-def _check_payments(payments: pl.DataFrame) -> None:
-    missing = [n for n in PAYMENT_SCHEMA if n not in payments.columns]
-    wrong = [n for n, d in PAYMENT_SCHEMA.items() if n in payments.columns and payments.schema[n] != d]
-    if missing or wrong:
-        raise InvalidInput(
-            f"payments 缺少列 {missing} 或列类型不符 {wrong}",
-            f"payments lacks columns {missing} or has wrong types {wrong}",
-            code="invalid_servicing_frame",
-        )
-
-
 def review(
     policies: pl.DataFrame, payments: pl.DataFrame, products: Iterable[LifeProduct], day: dt.date
 ) -> pl.DataFrame:
     """The payments (in their order, every column kept) with ``problem`` (null when it can be applied),
     ``round`` (0 for a policy's first payment in the frame, 1 for its second …) and ``expected_due`` /
     ``expected_amount`` (what the policy owes at that round; null for an unknown policy)."""
-    _check_payments(payments)
+    t.check_schema("payments", payments, PAYMENT_SCHEMA)
     products = list(products)
     unknown = set(policies.get_column("product").unique().to_list()) - {p.code for p in products}
     if unknown:

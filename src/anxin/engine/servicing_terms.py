@@ -162,17 +162,22 @@ def days_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
     return (later - earlier).dt.total_days().cast(I64)
 
 
+def check_schema(name: str, frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> None:
+    """Refuse a frame missing a column of ``schema`` or holding one of another type, in both languages."""
+    missing = [c for c in schema if c not in frame.columns]
+    wrong = [c for c, t in schema.items() if c in frame.columns and frame.schema[c] != t]
+    if missing or wrong:
+        raise InvalidInput(
+            f"{name} 缺少列 {missing} 或列类型不符 {wrong}",
+            f"{name} lacks columns {missing} or has wrong types {wrong}",
+            code="invalid_servicing_frame",
+        )
+
+
 def check_frames(policies: pl.DataFrame, loans: pl.DataFrame, terms: pl.DataFrame) -> None:
     """Refuse frames of the wrong shape or policies of unknown products, in both languages."""
-    for name, frame, schema in (("policies", policies, POLICY_SCHEMA), ("loans", loans, LOAN_SCHEMA)):
-        missing = [c for c in schema if c not in frame.columns]
-        wrong = [c for c, t in schema.items() if c in frame.columns and frame.schema[c] != t]
-        if missing or wrong:
-            raise InvalidInput(
-                f"{name} 缺少列 {missing} 或列类型不符 {wrong}",
-                f"{name} lacks columns {missing} or has wrong types {wrong}",
-                code="invalid_servicing_frame",
-            )
+    check_schema("policies", policies, POLICY_SCHEMA)
+    check_schema("loans", loans, LOAN_SCHEMA)
     unknown = set(policies.get_column("product").unique().to_list()) - set(
         terms.get_column("product").to_list()
     )
